@@ -1,0 +1,161 @@
+"""Backpropagation by hand: the book's equations BP1–BP4 (Ch.2, "The four fundamental equations").
+
+Shape convention, stated once: rows are examples. A mini-batch of activations is
+(m, n_l), so the book's column-vector ``w a + b`` is ``a @ w.T + b`` here, and a
+weight matrix ``w`` has the book's shape (n_l, n_{l-1}): ``w[j, k]`` connects neuron
+k of layer l-1 to neuron j of layer l (as ``nn.Linear.weight``).
+
+The equations live in three plain functions and in each cost's ``delta``:
+
+    cost.delta(z, a, y)   (BP1)  δᴸ = ∇ₐC ⊙ σ′(zᴸ)
+    layer_gradients(...)  (BP3)  ∂C/∂bˡ = δˡ;  (BP4)  ∂C/∂wˡ = δˡ (aˡ⁻¹)ᵀ;
+                          and (wˡ)ᵀδˡ, the first half of BP2
+    hidden_delta(...)     (BP2)  δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ′(zˡ)
+
+The ``torch.autograd.Function`` classes below wrap them so that autograd can referee
+them (``gradcheck``, parity with plain torch ops); ``Network.backprop`` calls the same
+functions directly, so the training step pays for no autograd engine.
+"""
+
+import torch
+from torch.autograd.function import once_differentiable
+
+
+# --- activations: σ and σ′ --------------------------------------------------------------
+
+class Sigmoid:
+    """σ(z) = 1 / (1 + e⁻ᶻ), the book's neuron (Ch.1, "Sigmoid neurons")."""
+
+    name = "sigmoid"
+
+    @staticmethod
+    def fn(z):
+        return torch.sigmoid(z)
+
+    @staticmethod
+    def prime(z):
+        s = torch.sigmoid(z)
+        return s * (1 - s)  # σ′(z) = σ(z)(1 − σ(z))
+
+
+# --- costs: C and δᴸ (network2.py's QuadraticCost and CrossEntropyCost) -------------------
+
+class QuadraticCost:
+    """C_x = ½‖y − a‖² (Ch.1, Eq. 6), the cost of network.py."""
+
+    name = "quadratic"
+
+    @staticmethod
+    def fn(z, y):
+        """Return the cost of each example, (m,), from the output layer's weighted input z."""
+        return 0.5 * ((torch.sigmoid(z) - y) ** 2).sum(1)
+
+    @staticmethod
+    def delta(z, a, y):
+        return (a - y) * Sigmoid.prime(z)  # (BP1) δᴸ = ∇ₐC ⊙ σ′(zᴸ), ∇ₐC = a − y
+
+
+class CrossEntropyCost:
+    """C_x = −Σⱼ [yⱼ ln aⱼ + (1 − yⱼ) ln(1 − aⱼ)] (Ch.3, Eq. 63), network2.py's default."""
+
+    name = "cross_entropy"
+
+    @staticmethod
+    def fn(z, y):
+        """Return the cost of each example, (m,).
+
+        DEVIATION(book): network2 evaluates the formula on a = σ(z) with ``nan_to_num``;
+        in float32 σ(z) rounds to 1 already at z ≈ 17, where ln(1 − a) = −∞. Since
+        −ln σ(z) = ln(1 + e⁻ᶻ) and −ln(1 − σ(z)) = ln(1 + eᶻ), the same cost is
+        ln(1 + eᶻ) − y z, finite for every z (``logaddexp`` keeps e^z from overflowing;
+        unlike ``F.softplus`` it has no linear cut-off, so its derivative is exactly σ(z)).
+        """
+        return (torch.logaddexp(z, torch.zeros_like(z)) - y * z).sum(1)
+
+    @staticmethod
+    def delta(z, a, y):
+        # (BP1) with ∇ₐC = (a − y) / (a(1 − a)) and σ′(z) = a(1 − a): the σ′ cancels
+        # (Ch.3, Eq. 66). Computed directly, never as a quotient that divides by ~0
+        # when a neuron saturates.
+        return a - y
+
+
+COSTS = {cost.name: cost for cost in (QuadraticCost, CrossEntropyCost)}
+ACTIVATIONS = {activation.name: activation for activation in (Sigmoid,)}
+
+
+# --- the equations -----------------------------------------------------------------------
+
+def layer_gradients(delta, a_prev, w):
+    """Return (∂C/∂aˡ⁻¹, ∂C/∂wˡ, ∂C/∂bˡ) of a layer from its error δˡ, summed over the mini-batch."""
+    nabla_b = delta.sum(0)  # (BP3) ∂C/∂bˡⱼ = δˡⱼ                       (n_l,)
+    nabla_w = delta.T @ a_prev  # (BP4) ∂C/∂wˡⱼₖ = aˡ⁻¹ₖ δˡⱼ          (n_l, n_{l-1})
+    grad_a_prev = delta @ w  # (wˡ)ᵀδˡ: what BP2 multiplies by σ′(zˡ⁻¹)  (m, n_{l-1})
+    return grad_a_prev, nabla_w, nabla_b
+
+
+def hidden_delta(grad_a, z, activation):
+    """Return δˡ from ∂C/∂aˡ = (wˡ⁺¹)ᵀδˡ⁺¹."""
+    return grad_a * activation.prime(z)  # (BP2) δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ′(zˡ)
+
+
+# --- the same equations as autograd Functions, for the referee -----------------------------
+
+class WeightedInput(torch.autograd.Function):
+    """zˡ = wˡ aˡ⁻¹ + bˡ (Ch.2, Eq. 25); backward is BP3, BP4 and (wˡ)ᵀδˡ."""
+
+    @staticmethod
+    def forward(a_prev, w, b):
+        return a_prev @ w.T + b  # (m, n_l)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        a_prev, w, _ = inputs
+        ctx.save_for_backward(a_prev, w)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, delta):  # the incoming gradient ∂C/∂zˡ is δˡ by definition (Eq. 29)
+        a_prev, w = ctx.saved_tensors
+        return layer_gradients(delta, a_prev, w)
+
+
+class Activation(torch.autograd.Function):
+    """aˡ = σ(zˡ); backward is the ⊙ σ′(zˡ) of BP2."""
+
+    @staticmethod
+    def forward(z, activation):
+        return activation.fn(z)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        z, activation = inputs
+        ctx.save_for_backward(z)
+        ctx.activation = activation
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_a):
+        (z,) = ctx.saved_tensors
+        return hidden_delta(grad_a, z, ctx.activation), None
+
+
+class Cost(torch.autograd.Function):
+    """The mean cost (1/m) Σₓ Cₓ of a mini-batch from the output weighted input zᴸ; backward is BP1."""
+
+    @staticmethod
+    def forward(z, y, cost):
+        return cost.fn(z, y).mean()
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        z, y, cost = inputs
+        ctx.save_for_backward(z, y)
+        ctx.cost = cost
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_cost):
+        z, y = ctx.saved_tensors
+        delta = ctx.cost.delta(z, torch.sigmoid(z), y)  # (BP1), one row per example
+        return grad_cost * delta / len(z), None, None  # 1/m: the cost is a mean over the mini-batch

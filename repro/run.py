@@ -1,0 +1,139 @@
+"""Train one of the book's experiments: ``python -m repro.run NAME [options]``.
+
+    python -m repro.run --list
+    python -m repro.run chap3_crossentropy --variant hidden100 --seed 1 2 3
+    python -m repro.run chap1_network --epochs 1 --train-size 2000 --backend autograd
+    python -m repro.run --resume logs/chap1_network/default__seed0__20261122-180000
+
+NAME is a module of ``experiments/``. Each exports ``VARIANTS`` (name → frozen config
+dataclass whose defaults are the book's), ``EXPECTED`` (the book's numbers and our
+bands) and ``run(cfg, data, log)``. Every field of the config can be overridden on
+the command line (``--mini-batch-size 20``); bad values are refused before any data
+is loaded, and nothing is written for a name or variant that does not exist.
+"""
+
+import argparse
+import dataclasses
+import difflib
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+import experiments
+from repro.data import DataError, load_mnist
+from repro.log import RunLog
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A bad name or value on the command line: one line to stderr, exit 2."""
+
+
+def experiment_names():
+    return sorted(module.name for module in pkgutil.iter_modules(experiments.__path__))
+
+
+def load_experiment(name):
+    """Return the module experiments.NAME, or raise UsageError naming the closest ones."""
+    names = experiment_names()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
+        hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(names)}"
+        raise UsageError(f"unknown experiment {name!r}; {hint} (python -m repro.run --list)")
+    return importlib.import_module(f"experiments.{name}")
+
+
+def variant_config(experiment, name, variant):
+    if variant not in experiment.VARIANTS:
+        close = difflib.get_close_matches(variant, experiment.VARIANTS, n=3, cutoff=0.4) or list(experiment.VARIANTS)
+        raise UsageError(f"unknown variant {variant!r} of {name}; did you mean {', '.join(close)}?")
+    return experiment.VARIANTS[variant]
+
+
+def parse_overrides(config, argv):
+    """Return config with the fields given on the command line (--mini-batch-size 20) replaced."""
+    parser = argparse.ArgumentParser(prog="python -m repro.run NAME", add_help=False)
+    for field in dataclasses.fields(config):
+        convert = (lambda text: tuple(int(v) for v in text.split(","))) if field.type is tuple else field.type
+        parser.add_argument("--" + field.name.replace("_", "-"), type=convert, dest=field.name,
+                            help=f"default {getattr(config, field.name)}")
+    overrides = {key: value for key, value in vars(parser.parse_args(argv)).items() if value is not None}
+    try:
+        return dataclasses.replace(config, **overrides)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def list_experiments():
+    for name in experiment_names():
+        experiment = load_experiment(name)
+        summary = (experiment.__doc__ or "").strip().splitlines()[0]
+        book = ", ".join(f"{variant} {expected.book}%" for variant, expected in experiment.EXPECTED.items())
+        print(f"{name:28} {summary}\n{'':28} book: {book}; variants: {', '.join(experiment.VARIANTS)}")
+
+
+def main_arguments():
+    parser = argparse.ArgumentParser(prog="python -m repro.run", description=__doc__.split("\n")[0],
+                                     epilog="Any config field of the experiment is an option too, e.g. --eta 0.5.")
+    parser.add_argument("name", nargs="?", help="experiment, e.g. chap1_network (see --list)")
+    parser.add_argument("--list", action="store_true", help="list experiments with the book's numbers")
+    parser.add_argument("--variant", default="default")
+    parser.add_argument("--seed", type=int, nargs="+", default=[0], help="one run per seed, in turn")
+    parser.add_argument("--logdir", default="logs")
+    parser.add_argument("--data", help="mnist.pkl.gz, or a folder holding torchvision's MNIST")
+    parser.add_argument("--download", action="store_true", help="let torchvision download MNIST")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its checkpoint")
+    return parser
+
+
+def main(argv=None):
+    args, rest = main_arguments().parse_known_args(argv)
+    try:
+        if args.list:
+            return list_experiments()
+        if args.resume:
+            return resume(args)
+        if not args.name:
+            raise UsageError("name an experiment (python -m repro.run --list)")
+        experiment = load_experiment(args.name)
+        cfg = parse_overrides(variant_config(experiment, args.name, args.variant), rest)
+        data = load_mnist(args.data, args.download).to(cfg.device)
+    except UsageError as error:
+        print(f"python -m repro.run: error: {error}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    except DataError as error:
+        print(f"python -m repro.run: {error}", file=sys.stderr)
+        sys.exit(1)
+    for seed in args.seed:
+        log = RunLog(args.name, args.variant, seed, dataclasses.asdict(cfg), args.logdir)
+        train_and_report(experiment, cfg, data, log)
+
+
+def resume(args):
+    if not (Path(args.resume) / "config.json").is_file():
+        raise UsageError(f"{args.resume} is not a run folder (it has no config.json)")
+    log = RunLog.reopen(args.resume)
+    experiment = load_experiment(log.experiment)
+    cfg = type(experiment.VARIANTS[log.variant])(**{k: tuple(v) if isinstance(v, list) else v
+                                                     for k, v in log.config.items()})
+    data = load_mnist(args.data, args.download).to(cfg.device)
+    train_and_report(experiment, cfg, data, log)
+
+
+def train_and_report(experiment, cfg, data, log):
+    try:
+        experiment.run(cfg, data, log)
+    except KeyboardInterrupt:
+        print(f"\nInterrupted. Resume with: python -m repro.run --resume {log.run_dir}", file=sys.stderr)
+        sys.exit(130)
+    results = log.close()
+    expected = experiment.EXPECTED.get(log.variant)
+    book = f" (book: {expected.book}%)" if expected else ""
+    print(f"{log.experiment} {log.variant} seed {log.seed}: peak {results['evaluation']} accuracy "
+          f"{results['peak']['accuracy']:.2f}% at epoch {results['peak']['epoch']}{book} -> {log.run_dir}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Stochastic gradient descent exactly as network2.SGD (Ch.1 and Ch.3).
+
+Every epoch: shuffle the training set, cut it into consecutive mini-batches of m,
+and for each apply the L2-regularised update (Ch.3, Eq. 93)
+
+    w ← (1 − ηλ/n) w − (η/m) Σₓ ∂Cₓ/∂w,        b ← b − (η/m) Σₓ ∂Cₓ/∂b,
+
+with n the size of the training set passed in. Then measure cost and accuracy on the
+training set and on the evaluation split, as network2's monitor_* flags.
+"""
+
+from dataclasses import asdict, dataclass
+
+import torch
+from tqdm import tqdm
+
+from repro.backprop import ACTIVATIONS, COSTS
+from repro.data import N_TRAINING, one_hot
+from repro.network import INITIALIZERS, Network
+
+BACKENDS = ("manual", "autograd")
+
+
+@dataclass(frozen=True)
+class SGDConfig:
+    """Hyper-parameters of a network2-style run; the defaults are network2.py's."""
+
+    sizes: tuple = (784, 30, 10)  # neurons per layer, input first
+    cost: str = "cross_entropy"  # C: "cross_entropy" (network2) or "quadratic" (network.py)
+    activation: str = "sigmoid"  # σ of every layer
+    init: str = "default"  # "default" N(0, 1/√n_in) or "large" N(0, 1) weights
+    eta: float = 0.5  # η, the learning rate
+    lmbda: float = 0.0  # λ, L2 regularisation, scaled by λ/n as network2
+    mini_batch_size: int = 10  # m
+    epochs: int = 30
+    train_size: int = N_TRAINING  # n: train on the first n of the 50,000 training images
+    evaluation: str = "test"  # the split measured every epoch: "test" or "validation"
+    backend: str = "manual"  # "manual": BP1–BP4 by hand; "autograd": torch's referee
+    device: str = "cpu"
+
+    def __post_init__(self):
+        """Refuse bad hyper-parameters before any data is loaded or any time is spent."""
+        checks = [
+            (self.eta > 0, f"eta must be > 0, got {self.eta}"),
+            (self.lmbda >= 0, f"lmbda must be >= 0, got {self.lmbda}"),
+            (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
+            (self.mini_batch_size >= 1, f"mini-batch-size must be >= 1, got {self.mini_batch_size}"),
+            (1 <= self.train_size <= N_TRAINING,
+             f"train-size must be between 1 and {N_TRAINING}, got {self.train_size}"),
+            (len(self.sizes) >= 2 and min(self.sizes) >= 1, f"sizes must be >= 2 positive layer sizes, got {self.sizes}"),
+            (self.cost in COSTS, f"cost must be one of {sorted(COSTS)}, got {self.cost!r}"),
+            (self.activation in ACTIVATIONS, f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"),
+            (self.init in INITIALIZERS, f"init must be one of {sorted(INITIALIZERS)}, got {self.init!r}"),
+            (self.evaluation in ("test", "validation"), f"evaluation must be test or validation, got {self.evaluation!r}"),
+            (self.backend in BACKENDS, f"backend must be one of {BACKENDS}, got {self.backend!r}"),
+            (self.device.split(":")[0] in ("cpu", "cuda"), f"device must be cpu or cuda, got {self.device!r}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+        if self.device.startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError("device cuda was asked for, but torch sees no CUDA device here")
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def sgd_update(network, nabla_w, nabla_b, step_size, weight_decay):
+    """Apply w ← (1 − weight_decay)·w − step_size·nabla_w and b ← b − step_size·nabla_b in place.
+
+    network2's Eq. 93 is this with step_size = η/m on gradients summed over the
+    mini-batch and weight_decay = ηλ/n. In torch's terms it is ``torch.optim.SGD``
+    with lr = η on the mean gradient and ``weight_decay = λ/n`` on the weights
+    only: (1 − η·λ/n)w − η·(1/m)Σ∇Cₓ. tests/test_training.py proves the two equal.
+    """
+    for w, nabla in zip(network.weights, nabla_w):
+        w.mul_(1 - weight_decay).sub_(step_size * nabla)
+    for b, nabla in zip(network.biases, nabla_b):
+        b.sub_(step_size * nabla)
+
+
+def autograd_gradients(network, x, y):
+    """Return (∂C/∂w, ∂C/∂b) of the mini-batch's mean cost, from torch's autograd."""
+    params = [p.detach().requires_grad_() for p in network.parameters]
+    depth = len(network.weights)
+    cost = network.cost_by_autograd(x, y, params[:depth], params[depth:])
+    grads = torch.autograd.grad(cost, params)
+    return grads[:depth], grads[depth:]
+
+
+def train_step(network, x, y, cfg, n):
+    """One mini-batch of SGD on (x, y), with network2's update rule."""
+    weight_decay = cfg.eta * cfg.lmbda / n  # ηλ/n
+    if cfg.backend == "manual":
+        nabla_w, nabla_b = network.backprop(x, y)  # Σₓ over the mini-batch
+        sgd_update(network, nabla_w, nabla_b, cfg.eta / len(x), weight_decay)
+    else:
+        nabla_w, nabla_b = autograd_gradients(network, x, y)  # (1/m) Σₓ
+        sgd_update(network, nabla_w, nabla_b, cfg.eta, weight_decay)
+
+
+def evaluate(network, splits, lmbda):
+    """Return {"accuracy/<split>": %, "cost/<split>": C, "correct/<split>": count} for each split."""
+    metrics = {}
+    for name, split in splits.items():
+        targets = one_hot(split.labels, dtype=split.images.dtype)
+        cost, correct = network.evaluate(split.images, split.labels, targets, lmbda)
+        metrics |= {f"accuracy/{name}": 100 * correct / len(split), f"cost/{name}": cost,
+                    f"correct/{name}": correct}
+    return metrics
+
+
+def train_network(cfg, data, log):
+    """Train a fresh (or resumed) network with ``cfg``; return the per-epoch metrics."""
+    generator = torch.Generator().manual_seed(log.seed)
+    network = Network.create(cfg.sizes, COSTS[cfg.cost], ACTIVATIONS[cfg.activation], cfg.init,
+                             generator, cfg.device)
+    start_epoch = log.resume(network, generator)
+    training = data.training.first(cfg.train_size)
+    x, y = training.images, one_hot(training.labels, dtype=training.images.dtype)
+    n, m = len(x), cfg.mini_batch_size
+    splits = {"train": training, cfg.evaluation: getattr(data, cfg.evaluation)}
+    for epoch in range(start_epoch, cfg.epochs):
+        order = torch.randperm(n, generator=generator).to(x.device)  # random.shuffle(training_data)
+        x_epoch, y_epoch = x[order], y[order]
+        for k in tqdm(range(0, n, m), desc=f"epoch {epoch}", leave=False, disable=None):
+            train_step(network, x_epoch[k:k + m], y_epoch[k:k + m], cfg, n)
+        metrics = evaluate(network, splits, cfg.lmbda)
+        print(f"Epoch {epoch}: {metrics[f'correct/{cfg.evaluation}']} / {len(splits[cfg.evaluation])}")
+        log.epoch(epoch, metrics, network, generator)
+    return log.history

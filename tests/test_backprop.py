@@ -1,0 +1,105 @@
+"""Exact math: the hand-written BP1–BP4 against autograd, in float64 (STYLE.md, tier a)."""
+
+import numpy as np
+import pytest
+import torch
+
+from repro import numpy_reference
+from repro.backprop import Activation, Cost, CrossEntropyCost, QuadraticCost, Sigmoid, WeightedInput
+from repro.network import Network
+
+COSTS = [QuadraticCost, CrossEntropyCost]
+F64 = dict(dtype=torch.float64)
+
+
+def random_tensor(*shape, generator, scale=1.0):
+    return (scale * torch.randn(*shape, generator=generator, **F64)).requires_grad_()
+
+
+def one_hot_targets(m, generator):
+    return torch.nn.functional.one_hot(torch.randint(0, 10, (m,), generator=generator), 10).to(torch.float64)
+
+
+def test_gradcheck_weighted_input():
+    g = torch.Generator().manual_seed(0)
+    a_prev, w, b = random_tensor(5, 7, generator=g), random_tensor(4, 7, generator=g), random_tensor(4, generator=g)
+    assert torch.autograd.gradcheck(WeightedInput.apply, (a_prev, w, b))
+
+
+def test_gradcheck_sigmoid_activation():
+    z = random_tensor(5, 7, generator=torch.Generator().manual_seed(1), scale=3.0)
+    assert torch.autograd.gradcheck(lambda z: Activation.apply(z, Sigmoid), (z,))
+
+
+@pytest.mark.parametrize("cost", COSTS, ids=lambda c: c.name)
+def test_gradcheck_cost(cost):
+    g = torch.Generator().manual_seed(2)
+    z, y = random_tensor(6, 10, generator=g, scale=3.0), one_hot_targets(6, g)
+    assert torch.autograd.gradcheck(lambda z: Cost.apply(z, y, cost), (z,))
+
+
+@pytest.mark.parametrize("cost", COSTS, ids=lambda c: c.name)
+def test_cost_delta_is_autograds_dC_dz(cost):
+    """BP1: cost.delta(z, a, y) is ∂C_x/∂zᴸ, also where output neurons saturate (|z| up to 40)."""
+    g = torch.Generator().manual_seed(3)
+    z, y = random_tensor(8, 10, generator=g, scale=15.0), one_hot_targets(8, g)
+    (dC_dz,) = torch.autograd.grad(cost.fn(z, y).sum(), z)
+    torch.testing.assert_close(cost.delta(z, torch.sigmoid(z), y), dC_dz, rtol=1e-12, atol=1e-14)
+
+
+def test_cross_entropy_delta_stays_finite_when_saturated():
+    """network2's point: a − y is finite where (∂C/∂a)·σ′(z) would divide 0 by 0."""
+    z = torch.tensor([[40.0, -40.0]], **F64)
+    y = torch.tensor([[0.0, 1.0]], **F64)
+    delta = CrossEntropyCost.delta(z, torch.sigmoid(z), y)
+    assert torch.isfinite(delta).all() and delta.tolist() == [[1.0, -1.0]]
+    assert torch.isfinite(CrossEntropyCost.fn(z, y)).all()
+
+
+def random_network(generator, cost):
+    depth = int(torch.randint(0, 5, (1,), generator=generator))  # 0 to 4 hidden layers
+    sizes = [int(torch.randint(2, 12, (1,), generator=generator)) for _ in range(depth + 2)]
+    return Network.create(sizes, cost, Sigmoid, "default", generator, dtype=torch.float64)
+
+
+def gradients_through(network, cost_of, x, y):
+    params = [p.clone().requires_grad_() for p in network.parameters]
+    depth = len(network.weights)
+    return torch.autograd.grad(cost_of(x, y, params[:depth], params[depth:]), params)
+
+
+@pytest.mark.parametrize("trial", range(12))
+@pytest.mark.parametrize("cost", COSTS, ids=lambda c: c.name)
+def test_backprop_equals_autograd_on_random_networks(cost, trial):
+    """Whole-network parity: direct BP1–BP4, the Functions through the engine, and plain autograd."""
+    g = torch.Generator().manual_seed(100 + trial)
+    network = random_network(g, cost)
+    m = 7
+    x = torch.rand(m, network.weights[0].shape[1], generator=g, **F64)
+    n_out = network.biases[-1].numel()
+    y = torch.nn.functional.one_hot(torch.randint(0, n_out, (m,), generator=g), n_out).double()
+    nabla_w, nabla_b = network.backprop(x, y)  # summed over the mini-batch
+    by_hand = [nabla / m for nabla in nabla_w + nabla_b]  # the gradient of the mean cost
+    by_functions = gradients_through(network, network.cost_by_functions, x, y)
+    by_autograd = gradients_through(network, network.cost_by_autograd, x, y)
+    for hand, functions, reference in zip(by_hand, by_functions, by_autograd):
+        assert (hand - reference).abs().max() <= 1e-10
+        assert (functions - reference).abs().max() <= 1e-10
+
+
+def test_backprop_equals_the_books_per_example_algorithm():
+    """The batched matrices give the same gradient as network.py's loop over examples."""
+    g = torch.Generator().manual_seed(7)
+    network = Network.create((784, 30, 10), QuadraticCost, Sigmoid, "large", g, dtype=torch.float64)
+    x = torch.rand(10, 784, generator=g, **F64)
+    y = one_hot_targets(10, g)
+    nabla_w, nabla_b = network.backprop(x, y)
+    weights = [w.numpy() for w in network.weights]
+    biases = [b.numpy().reshape(-1, 1) for b in network.biases]
+    for l in range(2):
+        per_example = [numpy_reference.backprop_one_example(weights, biases, xi.reshape(-1, 1), yi.reshape(-1, 1),
+                                                            numpy_reference.quadratic_delta)
+                       for xi, yi in zip(x.numpy(), y.numpy())]
+        np.testing.assert_allclose(nabla_w[l].numpy(), sum(p[0][l] for p in per_example), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(nabla_b[l].numpy(), sum(p[1][l] for p in per_example).ravel(),
+                                   rtol=1e-12, atol=1e-14)

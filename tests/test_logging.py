@@ -1,0 +1,50 @@
+"""What a run leaves in its folder: TensorBoard events that agree with results.json."""
+
+import json
+from dataclasses import asdict, replace
+
+import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from experiments import chap3_crossentropy
+from repro.log import RunLog
+from repro.train import train_network
+
+
+@pytest.fixture(scope="module")
+def run_dir(mnist, tmp_path_factory):
+    cfg = replace(chap3_crossentropy.CONFIG, epochs=2, train_size=1000)
+    log = RunLog("chap3_crossentropy", "default", 0, asdict(cfg), logdir=tmp_path_factory.mktemp("logs"))
+    train_network(cfg, mnist, log)
+    log.close()
+    return log.run_dir
+
+
+def test_run_folder_is_named_and_holds_its_files(run_dir):
+    assert run_dir.parent.name == "chap3_crossentropy" and run_dir.name.startswith("default__seed0__")
+    for name in ("config.json", "results.json", "checkpoint.pt"):
+        assert (run_dir / name).is_file()
+    assert list(run_dir.glob("events.out.tfevents.*"))
+
+
+def test_tensorboard_scalars_equal_results_json(run_dir):
+    results = json.loads((run_dir / "results.json").read_text())
+    events = EventAccumulator(str(run_dir), size_guidance={"scalars": 0, "histograms": 0}).Reload()
+    assert sorted(events.Tags()["scalars"]) == ["accuracy/test", "accuracy/train", "cost/test", "cost/train"]
+    for tag in events.Tags()["scalars"]:
+        logged = [(event.step, event.value) for event in events.Scalars(tag)]
+        expected = [(row["epoch"], row[tag]) for row in results["epochs"]]
+        assert [step for step, _ in logged] == [step for step, _ in expected]
+        for (_, value), (_, number) in zip(logged, expected):
+            assert value == pytest.approx(number, rel=1e-6)  # events store float32
+    assert {"weights/layer1", "weights/layer2", "biases/layer1", "biases/layer2"} <= set(events.Tags()["histograms"])
+
+
+def test_results_json_records_how_the_numbers_were_made(run_dir):
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["finished"] and results["seed"] == 0 and results["evaluation"] == "test"
+    assert results["config"]["eta"] == 0.5 and results["config"]["cost"] == "cross_entropy"
+    accuracies = [row["accuracy/test"] for row in results["epochs"]]
+    assert results["peak"]["accuracy"] == max(accuracies) and results["final"]["accuracy"] == accuracies[-1]
+    for key in ("wall_time_s", "torch", "device", "git_commit"):
+        assert key in results

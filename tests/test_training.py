@@ -1,0 +1,94 @@
+"""The update rule, backend parity, determinism and resuming (STYLE.md tiers a and b)."""
+
+import json
+from dataclasses import asdict, replace
+
+import pytest
+import torch
+
+from experiments import chap1_network
+from repro.backprop import CrossEntropyCost, Sigmoid
+from repro.log import RunLog
+from repro.network import Network
+from repro.train import SGDConfig, sgd_update, train_network
+
+
+def small_network(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return Network.create((6, 5, 4, 3), CrossEntropyCost, Sigmoid, "default", g, dtype=torch.float64)
+
+
+def test_update_is_network2s_formula():
+    """w ← (1 − ηλ/n)w − (η/m)Σ∇C_x and b ← b − (η/m)Σ∇C_x (Ch.3, Eqs. 93 and 94)."""
+    network = small_network()
+    before_w, before_b = [w.clone() for w in network.weights], [b.clone() for b in network.biases]
+    g = torch.Generator().manual_seed(1)
+    nabla_w = [torch.randn(w.shape, generator=g, dtype=torch.float64) for w in network.weights]
+    nabla_b = [torch.randn(b.shape, generator=g, dtype=torch.float64) for b in network.biases]
+    eta, lmbda, n, m = 0.5, 5.0, 1000, 10
+    sgd_update(network, nabla_w, nabla_b, eta / m, eta * lmbda / n)
+    for w, w0, nabla in zip(network.weights, before_w, nabla_w):
+        torch.testing.assert_close(w, (1 - eta * lmbda / n) * w0 - (eta / m) * nabla, rtol=1e-14, atol=1e-15)
+    for b, b0, nabla in zip(network.biases, before_b, nabla_b):
+        torch.testing.assert_close(b, b0 - (eta / m) * nabla, rtol=1e-14, atol=1e-15)
+
+
+def test_update_is_torch_sgd_with_weight_decay_lambda_over_n_on_weights_only():
+    """STYLE.md principle 4: network2's rule = torch.optim.SGD(lr=η, weight_decay=λ/n) on weights, 0 on biases."""
+    eta, lmbda, n = 0.5, 5.0, 1000
+    ours, theirs = small_network(), small_network()
+    x = torch.rand(10, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    y = torch.eye(3, dtype=torch.float64)[torch.arange(10) % 3]
+    nabla_w, nabla_b = ours.backprop(x, y)
+    sgd_update(ours, nabla_w, nabla_b, eta / len(x), eta * lmbda / n)
+    params = [p.requires_grad_() for p in theirs.parameters]
+    optimizer = torch.optim.SGD([{"params": theirs.weights, "weight_decay": lmbda / n},
+                                 {"params": theirs.biases, "weight_decay": 0.0}], lr=eta)
+    theirs.cost_by_autograd(x, y).backward()  # mean cost: the (1/m) of the rule
+    optimizer.step()
+    for mine, reference in zip(ours.parameters, params):
+        torch.testing.assert_close(mine, reference.detach(), rtol=1e-12, atol=1e-14)
+
+
+def train(cfg, data, tmp_path, seed=0, name="run"):
+    log = RunLog("chap1_network", "default", seed, asdict(cfg), run_dir=tmp_path / name)
+    train_network(cfg, data, log)
+    return log.close()
+
+
+def test_backends_agree_for_two_epochs(mnist, tmp_path):
+    """Same seed, 2 epochs on 2,000 images: identical accuracy each epoch, costs within 1e-5."""
+    cfg = replace(chap1_network.CONFIG, epochs=2, train_size=2000)
+    manual = train(cfg, mnist, tmp_path, name="manual")["epochs"]
+    autograd = train(replace(cfg, backend="autograd"), mnist, tmp_path, name="autograd")["epochs"]
+    for ours, reference in zip(manual, autograd):
+        assert ours["correct/test"] == reference["correct/test"]
+        assert ours["correct/train"] == reference["correct/train"]
+        assert abs(ours["cost/test"] - reference["cost/test"]) <= 1e-5
+        assert abs(ours["cost/train"] - reference["cost/train"]) <= 1e-5
+
+
+def test_same_seed_same_run_other_seed_other_run(mnist, tmp_path):
+    cfg = replace(chap1_network.CONFIG, epochs=1, train_size=500)
+    first, again = train(cfg, mnist, tmp_path, name="a"), train(cfg, mnist, tmp_path, name="b")
+    other = train(cfg, mnist, tmp_path, seed=1, name="c")
+    assert first["epochs"][0]["cost/test"] == again["epochs"][0]["cost/test"]
+    assert first["epochs"][0]["cost/test"] != other["epochs"][0]["cost/test"]
+
+
+def test_a_run_stopped_halfway_resumes_to_the_same_result(mnist, tmp_path):
+    cfg = replace(chap1_network.CONFIG, epochs=3, train_size=500)
+    straight = train(cfg, mnist, tmp_path, name="straight")
+    train(replace(cfg, epochs=2), mnist, tmp_path, name="stopped")  # the run killed after epoch 1
+    resumed_log = RunLog.reopen(tmp_path / "stopped")
+    train_network(cfg, mnist, resumed_log)
+    resumed = resumed_log.close()
+    assert [row["cost/test"] for row in resumed["epochs"]] == [row["cost/test"] for row in straight["epochs"]]
+    assert json.loads((tmp_path / "stopped" / "results.json").read_text())["finished"]
+
+
+def test_bad_hyper_parameters_are_refused_at_construction():
+    for bad in (dict(eta=0), dict(epochs=0), dict(train_size=50_001), dict(mini_batch_size=0),
+                dict(backend="numpy"), dict(lmbda=-1.0), dict(cost="hinge")):
+        with pytest.raises(ValueError):
+            SGDConfig(**bad)
