@@ -30,16 +30,23 @@ VARIANTS = {
     "hidden100": replace(CONFIG, sizes=(784, 100, 10)),
 }
 
+# Measured here (python -m repro.run chap1_network --seed 0 1 2 3 4 5; repro.report): in 3 of 6
+# seeds one output neuron saturates early and its digit is never predicted again
+# (peaks 85.96-86.42%); the other 3 peak at 95.09-95.27%. That is the quadratic cost's
+# learning slowdown (Ch.3, "The cross-entropy cost function") and why Ch.1 reports the
+# best of three runs. So the book's number is compared with the best of our 3 seeds.
 EXPECTED = {
     "default": Expected(
         book=95.42, source='Ch.1: "95.42 percent at its peak ("Epoch 28")", best of 3 runs',
-        mean_within=0.6, seed_within=2.0,
-        why="TODO",
-        quick=dict(epochs=2), quick_band=(0.0, 100.0),
+        statistic="best", within=0.6, seed_band=(85.0, 97.42),
+        why="best of seeds 0-2 within 0.6 pp of the book, as Ch.1 reports best-of-3; every seed above "
+            "85.0 (stuck runs peak at 85.96-86.42 over 6 seeds) and below book + 2 pp",
+        # First 2 epochs, seeds 1-5: stuck 83.65, 84.13; learning 91.96, 92.14, 92.43 -> range ± ~1 pp.
+        quick=dict(epochs=2), quick_band=(82.6, 93.4),
     ),
     "hidden100": Expected(
         book=96.59, source='Ch.1: "96.59 percent" (footnote: "quite some variation in results")',
-        mean_within=0.6, seed_within=2.0,
+        statistic="best", within=0.6, seed_band=(85.0, 98.59),
         why="TODO",
     ),
 }

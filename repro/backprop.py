@@ -38,6 +38,34 @@ class Sigmoid:
         return s * (1 - s)  # σ′(z) = σ(z)(1 − σ(z))
 
 
+class ReLU:
+    """max(0, z), the rectified linear unit (Ch.3 "Other models of artificial neuron"; Ch.6)."""
+
+    name = "relu"
+
+    @staticmethod
+    def fn(z):
+        return torch.relu(z)
+
+    @staticmethod
+    def prime(z):
+        return (z > 0).to(z.dtype)  # 1 where z > 0, else 0 (the kink at 0 gets 0, as Theano's)
+
+
+class Tanh:
+    """tanh(z) = 2σ(2z) − 1 (Ch.3 "Other models of artificial neuron")."""
+
+    name = "tanh"
+
+    @staticmethod
+    def fn(z):
+        return torch.tanh(z)
+
+    @staticmethod
+    def prime(z):
+        return 1 - torch.tanh(z) ** 2
+
+
 # --- costs: C and δᴸ (network2.py's QuadraticCost and CrossEntropyCost) -------------------
 
 class QuadraticCost:
@@ -81,7 +109,7 @@ class CrossEntropyCost:
 
 
 COSTS = {cost.name: cost for cost in (QuadraticCost, CrossEntropyCost)}
-ACTIVATIONS = {activation.name: activation for activation in (Sigmoid,)}
+ACTIVATIONS = {activation.name: activation for activation in (Sigmoid, ReLU, Tanh)}
 
 
 # --- the equations -----------------------------------------------------------------------

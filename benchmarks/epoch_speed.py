@@ -1,0 +1,79 @@
+"""Seconds per training epoch of the chapter-1 network, three ways: ``python benchmarks/epoch_speed.py``.
+
+[784, 30, 10], quadratic cost, m = 10, η = 3.0, all 50,000 training images, one
+epoch each (no evaluation), on the CPU unless --device cuda:
+
+  (a) the book's algorithm per example in NumPy (repro/numpy_reference.py), float64 as network.py;
+  (b) the manual backend: BP1–BP4 by hand, called directly, float32;
+  (c) the autograd backend: the same network in plain torch ops, loss.backward-style, float32.
+
+Prints one Markdown table with the ratio of each to (a). Issue #2's target: (b) at
+least 2× faster than (a) on the 2-core CI machine.
+"""
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from repro import numpy_reference
+from repro.backprop import COSTS, ACTIVATIONS
+from repro.data import load_mnist, one_hot
+from repro.network import Network
+from repro.train import SGDConfig, train_step
+
+CONFIG = SGDConfig(sizes=(784, 30, 10), cost="quadratic", init="large", eta=3.0, epochs=1)
+
+
+def numpy_epoch(x, y, cfg, seed):
+    rng = np.random.default_rng(seed)
+    weights = [rng.standard_normal((n_out, n_in)) for n_in, n_out in zip(cfg.sizes[:-1], cfg.sizes[1:])]
+    biases = [rng.standard_normal((n_out, 1)) for n_out in cfg.sizes[1:]]
+    order = rng.permutation(len(x))
+    x, y = x[order], y[order]
+    started = time.perf_counter()
+    for k in range(0, len(x), cfg.mini_batch_size):
+        numpy_reference.update_mini_batch(weights, biases, x[k:k + cfg.mini_batch_size],
+                                          y[k:k + cfg.mini_batch_size], cfg.eta)
+    return time.perf_counter() - started
+
+
+def torch_epoch(x, y, cfg, seed):
+    generator = torch.Generator().manual_seed(seed)
+    network = Network.create(cfg.sizes, COSTS[cfg.cost], ACTIVATIONS[cfg.activation], cfg.init, generator,
+                             cfg.device)
+    order = torch.randperm(len(x), generator=generator).to(x.device)
+    x, y = x[order], y[order]
+    synchronize = torch.cuda.synchronize if cfg.device.startswith("cuda") else (lambda: None)
+    synchronize()
+    started = time.perf_counter()
+    for k in range(0, len(x), cfg.mini_batch_size):
+        train_step(network, x[k:k + cfg.mini_batch_size], y[k:k + cfg.mini_batch_size], cfg, len(x))
+    synchronize()
+    return time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    data = load_mnist().training
+    x, y = data.images, one_hot(data.labels)
+    rows = [("(a) NumPy, per example (the book's algorithm)", "cpu",
+             numpy_epoch(x.numpy(), y.numpy(), CONFIG, args.seed))]
+    for backend in ("manual", "autograd"):
+        cfg = SGDConfig(**{**CONFIG.as_dict(), "backend": backend, "device": args.device})
+        label = "(b) manual: BP1–BP4 by hand" if backend == "manual" else "(c) autograd: torch's referee"
+        rows.append((label, args.device, torch_epoch(x.to(args.device), y.to(args.device), cfg, args.seed)))
+    baseline = rows[0][2]
+    print(f"[784, 30, 10], m = 10, one epoch of 50,000 images; torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads\n")
+    print("| implementation | device | s / epoch | speed-up vs (a) |\n|---|---|---|---|")
+    for label, device, seconds in rows:
+        print(f"| {label} | {device} | {seconds:.2f} | {baseline / seconds:.1f}× |")
+
+
+if __name__ == "__main__":
+    main()

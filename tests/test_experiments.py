@@ -1,0 +1,47 @@
+"""Every experiment runs and writes its files; each holds its quick band (STYLE.md tiers b and c).
+
+The quick bands live in each experiment's EXPECTED[...].quick_band, with the seeds
+they were measured on; this file only runs them.
+"""
+
+from dataclasses import asdict, replace
+
+import pytest
+
+from repro.log import RunLog
+from repro.run import experiment_names, load_experiment
+
+VARIANTS = [(name, variant) for name in experiment_names() for variant in load_experiment(name).VARIANTS]
+QUICK = [(name, variant) for name, variant in VARIANTS if load_experiment(name).EXPECTED[variant].quick_band]
+QUICK_SEED = 0  # not among the seeds the quick bands were set from (1-5)
+
+
+def run_once(name, variant, cfg, data, logdir, seed=0):
+    log = RunLog(name, variant, seed, asdict(cfg), logdir=logdir)
+    load_experiment(name).run(cfg, data, log)
+    return log.close()
+
+
+@pytest.mark.parametrize("name, variant", VARIANTS)
+def test_every_variant_runs_on_a_tiny_budget_and_writes_its_files(name, variant, mnist, tmp_path):
+    cfg = replace(load_experiment(name).VARIANTS[variant], epochs=1, train_size=100)
+    results = run_once(name, variant, cfg, mnist, tmp_path)
+    assert results["finished"] and len(results["epochs"]) == 1
+    run_dir = next((tmp_path / name).iterdir())
+    assert {"config.json", "results.json", "checkpoint.pt"} <= {path.name for path in run_dir.iterdir()}
+
+
+def test_every_experiment_states_the_book_for_every_variant():
+    for name, variant in VARIANTS:
+        expected = load_experiment(name).EXPECTED[variant]
+        low, high = expected.seed_band
+        assert low <= expected.book <= high and expected.source and expected.why
+
+
+@pytest.mark.parametrize("name, variant", QUICK)
+def test_quick_band(name, variant, mnist, tmp_path):
+    expected = load_experiment(name).EXPECTED[variant]
+    cfg = replace(load_experiment(name).VARIANTS[variant], **expected.quick)
+    peak = run_once(name, variant, cfg, mnist, tmp_path, seed=QUICK_SEED)["peak"]["accuracy"]
+    low, high = expected.quick_band
+    assert low <= peak <= high, f"{name} {variant} {expected.quick}: peak {peak:.2f} outside [{low}, {high}]"
