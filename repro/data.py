@@ -59,6 +59,10 @@ class Split:
     def to(self, device):
         return Split(self.images.to(device), self.labels.to(device))
 
+    def one_hot(self):
+        """Return the (n, 10) target vectors y(x) of these labels, in the images' dtype."""
+        return one_hot(self.labels, dtype=self.images.dtype)
+
 
 @dataclass(frozen=True)
 class MNIST:

@@ -41,6 +41,7 @@ class RunLog:
         self.run_dir = Path(run_dir or Path(logdir) / experiment / f"{variant}__seed{seed}__{stamp}")
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.history, self.wall_time_before = [], 0.0
+        self.extra = {}  # anything else an experiment wants in results.json
         self.checkpoint_path = self.run_dir / "checkpoint.pt"
         if self.checkpoint_path.exists():  # resuming: drop events written after the last checkpoint
             checkpoint = torch.load(self.checkpoint_path, weights_only=True)
@@ -65,6 +66,19 @@ class RunLog:
             self.writer.file_writer.add_summary(summary)
         table = "| hyper-parameter | value |\n|---|---|\n" + "".join(f"| {k} | {v} |\n" for k, v in flat.items())
         self.writer.add_text("config", table)
+
+    def child(self, name, config):
+        """Return the log of a second network trained in the same run (say, the other initialisation).
+
+        It lives in a sub-folder, so TensorBoard draws its curves on the same charts as
+        this run's, each chart with one line per network.
+        """
+        return RunLog(self.experiment, self.variant, self.seed, config, run_dir=self.run_dir / name)
+
+    def figure(self, name, figure):
+        """Save a matplotlib figure as <name>.png in the run folder and log it to TensorBoard."""
+        figure.savefig(self.run_dir / f"{name}.png", dpi=120, bbox_inches="tight")
+        self.writer.add_figure(name, figure, close=True)
 
     def resume(self, network, generator):
         """Load the checkpoint into network and generator if there is one; return the next epoch."""
@@ -114,9 +128,10 @@ class RunLog:
         split = self.config.get("evaluation", "test")
         results = {
             "experiment": self.experiment, "variant": self.variant, "seed": self.seed, "config": self.config,
-            "finished": finished, "evaluation": split, **(self.summary(split) if self.history else {}),
+            "finished": finished, "evaluation": split,
+            **(self.summary(split) if self.history and f"accuracy/{split}" in self.history[0] else {}),
             "epochs": self.history, "wall_time_s": round(self.wall_time, 2), "torch": torch.__version__,
-            "device": self.config.get("device", "cpu"), "git_commit": self.commit, **extra,
+            "device": self.config.get("device", "cpu"), "git_commit": self.commit, **self.extra, **extra,
         }
         (self.run_dir / "results.json").write_text(json.dumps(results, indent=2))
         return results

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from repro.backprop import Activation, Cost, WeightedInput, hidden_delta, layer_gradients
+from repro.backprop import Activation, Cost, Sigmoid, WeightedInput, hidden_delta, layer_gradients
 
 
 def default_weight_initializer(sizes, generator):
@@ -38,7 +38,8 @@ INITIALIZERS = {"default": default_weight_initializer, "large": large_weight_ini
 
 @dataclass
 class Network:
-    """Layers of sizes ``sizes``; every layer, the output included, applies ``activation``."""
+    """Layers of sizes ``sizes``. Hidden layers apply ``activation``; the output layer is always σ,
+    which the costs' ``fn`` and ``delta`` assume (network2's output neurons are sigmoid)."""
 
     weights: list  # w^l, (n_l, n_{l-1}) for l = 1 … L
     biases: list  # b^l, (n_l,)
@@ -59,9 +60,9 @@ class Network:
     def feedforward(self, a):
         """Return the weighted inputs zˡ and activations aˡ of every layer (a⁰ = x)."""
         zs, activations = [], [a]
-        for w, b in zip(self.weights, self.biases):
+        for l, (w, b) in enumerate(zip(self.weights, self.biases), start=1):
             zs.append(a @ w.T + b)  # zˡ = wˡaˡ⁻¹ + bˡ        (m, n_l)
-            a = self.activation.fn(zs[-1])  # aˡ = σ(zˡ)
+            a = (self.activation if l < len(self.weights) else Sigmoid).fn(zs[-1])  # aˡ = σ(zˡ)
             activations.append(a)
         return zs, activations
 

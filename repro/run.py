@@ -56,7 +56,8 @@ def parse_overrides(config, argv):
     """Return config with the fields given on the command line (--mini-batch-size 20) replaced."""
     parser = argparse.ArgumentParser(prog="python -m repro.run NAME", add_help=False)
     for field in dataclasses.fields(config):
-        convert = (lambda text: tuple(int(v) for v in text.split(","))) if field.type is tuple else field.type
+        convert = {tuple: lambda text: tuple(int(v) for v in text.split(",")),
+                   bool: lambda text: {"true": True, "false": False}[text.lower()]}.get(field.type, field.type)
         parser.add_argument("--" + field.name.replace("_", "-"), type=convert, dest=field.name,
                             help=f"default {getattr(config, field.name)}")
     overrides = {key: value for key, value in vars(parser.parse_args(argv)).items() if value is not None}
@@ -79,7 +80,7 @@ def main_arguments():
                                      epilog="Any config field of the experiment is an option too, e.g. --eta 0.5.")
     parser.add_argument("name", nargs="?", help="experiment, e.g. chap1_network (see --list)")
     parser.add_argument("--list", action="store_true", help="list experiments with the book's numbers")
-    parser.add_argument("--variant", default="default")
+    parser.add_argument("--variant", help="default: the experiment's first variant")
     parser.add_argument("--seed", type=int, nargs="+", default=[0], help="one run per seed, in turn")
     parser.add_argument("--logdir", default="logs")
     parser.add_argument("--data", help="mnist.pkl.gz, or a folder holding torchvision's MNIST")
@@ -98,6 +99,7 @@ def main(argv=None):
         if not args.name:
             raise UsageError("name an experiment (python -m repro.run --list)")
         experiment = load_experiment(args.name)
+        args.variant = args.variant or next(iter(experiment.VARIANTS))
         cfg = parse_overrides(variant_config(experiment, args.name, args.variant), rest)
         data = load_mnist(args.data, args.download).to(cfg.device)
     except UsageError as error:
@@ -129,6 +131,8 @@ def train_and_report(experiment, cfg, data, log):
         print(f"\nInterrupted. Resume with: python -m repro.run --resume {log.run_dir}", file=sys.stderr)
         sys.exit(130)
     results = log.close()
+    if "peak" not in results:  # a run that measures something other than accuracy (Ch.5's speeds)
+        return print(f"{log.experiment} {log.variant} seed {log.seed}: finished -> {log.run_dir}")
     expected = experiment.EXPECTED.get(log.variant)
     book = f" (book: {expected.book}%)" if expected else ""
     print(f"{log.experiment} {log.variant} seed {log.seed}: peak {results['evaluation']} accuracy "

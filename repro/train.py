@@ -15,7 +15,7 @@ import torch
 from tqdm import tqdm
 
 from repro.backprop import ACTIVATIONS, COSTS
-from repro.data import N_TRAINING, one_hot
+from repro.data import N_TRAINING
 from repro.network import INITIALIZERS, Network
 
 BACKENDS = ("manual", "autograd")
@@ -27,7 +27,7 @@ class SGDConfig:
 
     sizes: tuple = (784, 30, 10)  # neurons per layer, input first
     cost: str = "cross_entropy"  # C: "cross_entropy" (network2) or "quadratic" (network.py)
-    activation: str = "sigmoid"  # σ of every layer
+    activation: str = "sigmoid"  # σ of the hidden layers ("relu", "tanh"); the output layer is sigmoid
     init: str = "default"  # "default" N(0, 1/√n_in) or "large" N(0, 1) weights
     eta: float = 0.5  # η, the learning rate
     lmbda: float = 0.0  # λ, L2 regularisation, scaled by λ/n as network2
@@ -103,21 +103,25 @@ def evaluate(network, splits, lmbda):
     """Return {"accuracy/<split>": %, "cost/<split>": C, "correct/<split>": count} for each split."""
     metrics = {}
     for name, split in splits.items():
-        targets = one_hot(split.labels, dtype=split.images.dtype)
-        cost, correct = network.evaluate(split.images, split.labels, targets, lmbda)
+        cost, correct = network.evaluate(split.images, split.labels, split.one_hot(), lmbda)
         metrics |= {f"accuracy/{name}": 100 * correct / len(split), f"cost/{name}": cost,
                     f"correct/{name}": correct}
     return metrics
 
 
-def train_network(cfg, data, log):
-    """Train a fresh (or resumed) network with ``cfg``; return the per-epoch metrics."""
+def new_network(cfg, log):
+    """Return (network, generator, first epoch): a fresh network seeded by the run, or the checkpointed one."""
     generator = torch.Generator().manual_seed(log.seed)
     network = Network.create(cfg.sizes, COSTS[cfg.cost], ACTIVATIONS[cfg.activation], cfg.init,
                              generator, cfg.device)
-    start_epoch = log.resume(network, generator)
+    return network, generator, log.resume(network, generator)
+
+
+def train_network(cfg, data, log):
+    """Train a fresh (or resumed) network with ``cfg``; return the per-epoch metrics."""
+    network, generator, start_epoch = new_network(cfg, log)
     training = data.training.first(cfg.train_size)
-    x, y = training.images, one_hot(training.labels, dtype=training.images.dtype)
+    x, y = training.images, training.one_hot()
     n, m = len(x), cfg.mini_batch_size
     splits = {"train": training, cfg.evaluation: getattr(data, cfg.evaluation)}
     for epoch in range(start_epoch, cfg.epochs):

@@ -9,13 +9,13 @@ of several runs, the best) within ``within`` points of the book, and every seed 
 import pytest
 
 from repro.run import load_experiment
-from tests.test_experiments import VARIANTS, run_once
+from tests.test_experiments import WITH_BOOK_NUMBER, run_once
 
 SEEDS = (0, 1, 2)
 
 
 @pytest.mark.full
-@pytest.mark.parametrize("name, variant", VARIANTS)
+@pytest.mark.parametrize("name, variant", WITH_BOOK_NUMBER)
 def test_book_configuration_over_three_seeds(name, variant, mnist, tmp_path):
     experiment = load_experiment(name)
     cfg, expected = experiment.VARIANTS[variant], experiment.EXPECTED[variant]
