@@ -58,10 +58,10 @@ def test_cross_entropy_delta_stays_finite_when_saturated():
     assert torch.isfinite(CrossEntropyCost.fn(z, y)).all()
 
 
-def random_network(generator, cost):
+def random_network(generator, cost, activation=Sigmoid):
     depth = int(torch.randint(0, 5, (1,), generator=generator))  # 0 to 4 hidden layers
     sizes = [int(torch.randint(2, 12, (1,), generator=generator)) for _ in range(depth + 2)]
-    return Network.create(sizes, cost, Sigmoid, "default", generator, dtype=torch.float64)
+    return Network.create(sizes, cost, activation, "default", generator, dtype=torch.float64)
 
 
 def gradients_through(network, cost_of, x, y):
@@ -70,12 +70,13 @@ def gradients_through(network, cost_of, x, y):
     return torch.autograd.grad(cost_of(x, y, params[:depth], params[depth:]), params)
 
 
-@pytest.mark.parametrize("trial", range(12))
+@pytest.mark.parametrize("trial", range(8))
+@pytest.mark.parametrize("activation", ACTIVATIONS.values(), ids=lambda a: a.name)
 @pytest.mark.parametrize("cost", COSTS, ids=lambda c: c.name)
-def test_backprop_equals_autograd_on_random_networks(cost, trial):
+def test_backprop_equals_autograd_on_random_networks(cost, activation, trial):
     """Whole-network parity: direct BP1–BP4, the Functions through the engine, and plain autograd."""
     g = torch.Generator().manual_seed(100 + trial)
-    network = random_network(g, cost)
+    network = random_network(g, cost, activation)
     m = 7
     x = torch.rand(m, network.weights[0].shape[1], generator=g, **F64)
     n_out = network.biases[-1].numel()
