@@ -17,20 +17,22 @@ import torch
 from repro.backprop import Activation, Cost, Sigmoid, WeightedInput, hidden_delta, layer_gradients
 
 
-def default_weight_initializer(sizes, generator):
-    """Return weights ~ N(0, 1/√n_in) and biases ~ N(0, 1) (Ch.3, "Weight initialization")."""
-    weights = [torch.randn(n_out, n_in, generator=generator) / math.sqrt(n_in)
-               for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    biases = [torch.randn(n_out, generator=generator) for n_out in sizes[1:]]
-    return weights, biases
-
-
 def large_weight_initializer(sizes, generator):
     """Return weights and biases ~ N(0, 1): network.py's scheme (Ch.1), network2's ``large``."""
     weights = [torch.randn(n_out, n_in, generator=generator)
                for n_in, n_out in zip(sizes[:-1], sizes[1:])]
     biases = [torch.randn(n_out, generator=generator) for n_out in sizes[1:]]
     return weights, biases
+
+
+def default_weight_initializer(sizes, generator):
+    """Return weights ~ N(0, 1/√n_in) and biases ~ N(0, 1) (Ch.3, "Weight initialization").
+
+    The same normal draws as ``large_weight_initializer``, the weights scaled by 1/√n_in,
+    so that with one seed the two schemes differ in scale alone.
+    """
+    weights, biases = large_weight_initializer(sizes, generator)
+    return [w / math.sqrt(w.shape[1]) for w in weights], biases
 
 
 INITIALIZERS = {"default": default_weight_initializer, "large": large_weight_initializer}

@@ -92,3 +92,13 @@ def test_bad_hyper_parameters_are_refused_at_construction():
                 dict(backend="numpy"), dict(lmbda=-1.0), dict(cost="hinge")):
         with pytest.raises(ValueError):
             SGDConfig(**bad)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (CI has none)")
+def test_cuda_run_matches_the_cpu_run(mnist, tmp_path):
+    """--device cuda: same initialisation and shuffles (drawn on the CPU), float32 arithmetic on the GPU."""
+    cfg = replace(chap1_network.CONFIG, epochs=1, train_size=2000)
+    on_cpu = train(cfg, mnist, tmp_path, name="cpu")["epochs"][0]
+    on_gpu = train(replace(cfg, device="cuda"), mnist.to("cuda"), tmp_path, name="cuda")["epochs"][0]
+    assert abs(on_cpu["correct/test"] - on_gpu["correct/test"]) <= 10
+    assert abs(on_cpu["cost/test"] - on_gpu["cost/test"]) <= 1e-3
