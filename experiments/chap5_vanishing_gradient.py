@@ -47,7 +47,8 @@ EXPECTED = {
     f"hidden{k}": Expected(
         book=book, source=f'Ch.5 "The vanishing gradient problem": {book} percent on validation, [784, {"30, " * k}10]',
         within=0.6, seed_band=(book - 1.5, book + 1.5), why="TODO",
-        **(dict(quick=dict(epochs=1), quick_band=(0.0, 100.0)) if k == 2 else {}),
+        # After epoch 0 of [784, 30, 30, 10], seeds 1-5: 91.60-92.26 -> [min - 1, max + 1].
+        **(dict(quick=dict(epochs=1), quick_band=(90.6, 93.3)) if k == 2 else {}),
     )
     for k, book in ((1, 96.48), (2, 96.90), (3, 96.57), (4, 96.53))
 }
