@@ -34,13 +34,17 @@ VARIANTS = {
     "full": replace(CONFIG, train_size=50_000, epochs=30),
 }
 
+# Measured here: python -m repro.run chap3_overfitting --seed 0 1 2 3 4 5 (repro.report): peaks
+# 82.22-83.59%, mean 83.00 ± 0.47, at epochs 242-394; test cost lowest at epochs 13-16.
 EXPECTED = {
     "default": Expected(
         book=82.27, source='Ch.3 "Overfitting": test accuracy "tops out at just 82.27 percent" (fig/overfitting.json: '
                            'epoch 374; test cost minimum 1.2028 at epoch 14)',
-        within=1.5, seed_band=(80.0, 84.5),
-        why="TODO",
-        quick=dict(epochs=30), quick_band=(0.0, 100.0),
+        within=1.5, seed_band=(80.27, 84.27),
+        why="issue #3: mean of seeds 0-2 within 1.5 pp of the book (one run on 1,000 images varies by "
+            "~0.5 pp); every seed within ±2 pp",
+        # First 30 epochs, seeds 1-5: 80.62-81.95 -> [min - 1, max + 1].
+        quick=dict(epochs=30), quick_band=(79.6, 83.0),
     ),
     "full": Expected(
         book=95.33, source='Ch.3 "Overfitting": "97.86 percent on the training data … 95.33 percent on the test data"',
