@@ -35,7 +35,7 @@ VARIANTS = {
 }
 
 # Measured here: python -m repro.run chap3_overfitting --seed 0 1 2 3 4 5 (repro.report): peaks
-# 82.22-83.59%, mean 83.00 ± 0.47, at epochs 242-394; test cost lowest at epochs 13-16.
+# 82.22-83.59%, mean 83.00 ± 0.47, at epochs 242-394; test cost lowest at epochs 15-18 (book: 14).
 EXPECTED = {
     "default": Expected(
         book=82.27, source='Ch.3 "Overfitting": test accuracy "tops out at just 82.27 percent" (fig/overfitting.json: '
