@@ -44,10 +44,14 @@ EXPECTED = {
         # First 2 epochs, seeds 1-5: stuck 83.65, 84.13; learning 91.96, 92.14, 92.43 -> [min - 1, max + 1].
         quick=dict(epochs=2), quick_band=(82.6, 93.5),
     ),
+    # Seeds 0-4 (python -m repro.run chap1_network --variant hidden100 --seed 0 1 2 3 4): 96.47 and
+    # 96.40% learned; 87.46, 78.10 and 49.15% stuck with 1, 2 and 4 digits (almost) never predicted.
+    # The book's footnote warns of exactly this: "some training runs give results quite a bit worse".
     "hidden100": Expected(
         book=96.59, source='Ch.1: "96.59 percent" (footnote: "quite some variation in results")',
-        statistic="best", within=0.6, seed_band=(85.0, 98.59),
-        why="TODO",
+        statistic="best", within=0.6, seed_band=(40.0, 98.59),
+        why="best of seeds 0-2 within 0.6 pp of the book (Ch.1 reports best-of-3); a seed may get stuck "
+            "as low as 49% (seed 2), so the per-seed floor only rules out a network that learned nothing",
     ),
 }
 
