@@ -25,6 +25,8 @@ from repro.train3 import Network3Config, train_network3
 
 @dataclass(frozen=True)
 class Config(Network3Config):
+    """network3's hyper-parameters (repro/train3.py), plus how many nets vote."""
+
     ensemble: int = 1  # nets from different seeds that vote (Ch.6, "Using an ensemble of networks": 5)
 
     def __post_init__(self):
@@ -70,10 +72,12 @@ EXPECTED = {
     "shallow": unmeasured(97.80, '"a best classification accuracy of 97.80 percent"'),
     "conv1": unmeasured(98.78, '"That gets us to 98.78 percent accuracy"'),
     "omit_fc": unmeasured(98.78, "exercise, no number; compared with conv1 (98.78), which adds the FC layer"),
-    "conv2": replace(unmeasured(99.06, '"we\'re now at 99.06 percent classification accuracy"'),
-                     quick=dict(epochs=1, train_size=10_000), quick_band=(0.0, 100.0)),
+    "conv2": unmeasured(99.06, '"we\'re now at 99.06 percent classification accuracy"'),
     "tanh": unmeasured(99.06, 'problem, no number: "the final accuracies are very similar" to conv2 (99.06)'),
-    "relu": unmeasured(99.23, '"a classification accuracy of 99.23 percent"'),
+    # Quick tier, 1 epoch on the first 10,000 images, seeds 1-5: 93.28, 94.63, 94.35, 93.84, 92.45 -> range ± ~1 pp.
+    # (Sigmoid conv2 is no quick test: for 1,000 steps it sits at 9.8%, one digit, before it learns.)
+    "relu": replace(unmeasured(99.23, '"a classification accuracy of 99.23 percent"'),
+                    quick=dict(epochs=1, train_size=10_000), quick_band=(91.4, 95.7)),
     "expanded": unmeasured(99.37, '"I obtained a 99.37 percent training accuracy" (sic: test)'),
     "fc300": unmeasured(99.46, '"obtaining results of 99.46 and 99.43 percent"'),
     "fc1000": unmeasured(99.43, '"obtaining results of 99.46 and 99.43 percent"'),
