@@ -8,9 +8,10 @@ ConvPool(1→20) → ConvPool(20→40) → FC(640→100) → Softmax(100→10), 
 
 Each row times the first --batches mini-batches (after a few warm-up steps), the best
 of --repeats tries, and scales the time to an epoch of 5,000 mini-batches; the table
-says how many were timed. On a shared CPU the torch thread count matters a great deal
-(the small ops of an m = 10 step do not gain from a second thread, and lose much
-when other processes hold the cores), so each thread count asked for gets its rows.
+says how many were timed. On a shared CPU the torch thread count matters a great deal:
+the small ops of an m = 10 step gain little from a second thread, and with another
+process busy on one of the two cores, OpenMP's spinning threads made a step ~30× slower
+here (OMP_WAIT_POLICY=PASSIVE cures most of it). So each thread count gets its rows.
 Issue #4's targets: (b) within 1.5× of (c); at most 20 s per epoch on the 2-core CPU.
 """
 
@@ -48,7 +49,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batches", type=int, default=500, help="mini-batches timed per row (5,000 = a full epoch)")
     parser.add_argument("--repeats", type=int, default=2, help="tries per row; the fastest is kept")
-    parser.add_argument("--threads", type=int, nargs="+", default=[torch.get_num_threads(), 1])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, torch.get_num_threads()])
     args = parser.parse_args()
     data = load_mnist().training
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])

@@ -64,9 +64,10 @@ def max_pool_delta(delta, where, shape):
     """Return ∂C/∂(pool input): δ of each pooled unit sent back to the one position that was its max.
 
     DEVIATION(book): Theano's max-pool gradient gives δ to *every* position equal to the
-    max. The two differ only where a 2×2 window ties: after the first layer, over
-    MNIST's blank background, the second conv layer's windows do tie. We follow torch
-    (and the issue's spec): one position per window, the first max in row-major order.
+    max; we give it to one, the first max in row-major order, as torch does. They differ
+    only where a 2×2 window ties. On MNIST 40% of the first layer's windows tie, all of
+    them over blank input, whose zero pixels make ∂C/∂w vanish either way; no second-layer
+    window tied (both measured on 2,000 training images with a fresh conv2 net).
     """
     grad = delta.new_zeros(shape).flatten(2)  # (m, maps, H·W)
     grad.scatter_(2, where.flatten(2), delta.flatten(2))  # (BP2, pool) windows do not overlap: no collisions
