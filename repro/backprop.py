@@ -72,6 +72,7 @@ class QuadraticCost:
     """C_x = ½‖y − a‖² (Ch.1, Eq. 6), the cost of network.py."""
 
     name = "quadratic"
+    output = staticmethod(Sigmoid.fn)  # aᴸ = σ(zᴸ): network.py's output layer
 
     @staticmethod
     def fn(z, y):
@@ -87,6 +88,7 @@ class CrossEntropyCost:
     """C_x = −Σⱼ [yⱼ ln aⱼ + (1 − yⱼ) ln(1 − aⱼ)] (Ch.3, Eq. 63), network2.py's default."""
 
     name = "cross_entropy"
+    output = staticmethod(Sigmoid.fn)  # aᴸ = σ(zᴸ): network2.py's output layer
 
     @staticmethod
     def fn(z, y):
@@ -185,5 +187,5 @@ class Cost(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad_cost):
         z, y = ctx.saved_tensors
-        delta = ctx.cost.delta(z, torch.sigmoid(z), y)  # (BP1), one row per example
+        delta = ctx.cost.delta(z, ctx.cost.output(z), y)  # (BP1), one row per example
         return grad_cost * delta / len(z), None, None  # 1/m: the cost is a mean over the mini-batch

@@ -6,6 +6,7 @@ set is fixed (README, "TensorBoard tags"):
     accuracy/<split>   percent correct after each epoch; split = train, validation or test
     cost/<split>       network2's total_cost (mean cost + L2 term) after each epoch
     weights/layer<l>, biases/layer<l>   histograms of the parameters after each epoch
+    filters/layer1     (Ch.6) the first conv layer's 5×5 kernels as one image, darker = larger
 
 plus the hyper-parameters (HParams dashboard, and a table under Text). Tests,
 plots and the report read results.json, never the console.
@@ -91,8 +92,10 @@ class RunLog:
         print(f"Resuming {self.run_dir} after epoch {len(self.history) - 1}")
         return len(self.history)
 
-    def epoch(self, epoch, metrics, network, generator=None):
-        """Record one epoch's metrics, parameter histograms and a checkpoint to resume from."""
+    def epoch(self, epoch, metrics, network, generator=None, images=None):
+        """Record one epoch's metrics, parameter histograms, images ({tag: (3, H, W)}) and a checkpoint."""
+        for tag, image in (images or {}).items():
+            self.writer.add_image(tag, image, epoch)
         for tag, value in metrics.items():
             if tag.startswith(SCALAR_PREFIXES):
                 self.writer.add_scalar(tag, value, epoch)
@@ -117,9 +120,19 @@ class RunLog:
         return self.wall_time_before + time.time() - self.started
 
     def summary(self, split):
-        """Return the peak and final accuracy on split, with the epochs they happened at."""
-        accuracies = [row[f"accuracy/{split}"] for row in self.history]
-        best = max(range(len(accuracies)), key=accuracies.__getitem__)  # the first epoch that reaches the peak
+        """Return the peak and final accuracy on split, with the epochs they happened at.
+
+        With ``select_on`` in the config (network3, Ch.6: "validation") the "peak" is
+        instead the split's accuracy at the epoch of the best select_on accuracy, the later
+        of ties: the number chapter 6 reports. network3 measures test accuracy only at
+        such epochs, so other rows may lack it ("final" is then None).
+        """
+        accuracies = [row.get(f"accuracy/{split}") for row in self.history]
+        if select_on := self.config.get("select_on"):
+            scores = [row[f"accuracy/{select_on}"] for row in self.history]
+            best = max(range(len(scores)), key=lambda epoch: (scores[epoch], epoch))
+        else:
+            best = max(range(len(accuracies)), key=accuracies.__getitem__)  # the first epoch that reaches the peak
         return {"peak": {"epoch": best, "accuracy": accuracies[best]},
                 "final": {"epoch": len(accuracies) - 1, "accuracy": accuracies[-1]}}
 

@@ -52,12 +52,22 @@ def variant_config(experiment, name, variant):
     return experiment.VARIANTS[variant]
 
 
+def integers(text):
+    """Return '20,40' as (20, 40), and '' as () (e.g. --fc-sizes '' for no fully connected layer)."""
+    return tuple(int(v) for v in text.split(",") if v.strip())
+
+
+def boolean(text):
+    if text.lower() not in ("true", "false"):
+        raise ValueError(text)  # argparse turns this into a one-line usage error
+    return text.lower() == "true"
+
+
 def parse_overrides(config, argv):
     """Return config with the fields given on the command line (--mini-batch-size 20) replaced."""
     parser = argparse.ArgumentParser(prog="python -m repro.run NAME", add_help=False)
     for field in dataclasses.fields(config):
-        convert = {tuple: lambda text: tuple(int(v) for v in text.split(",")),
-                   bool: lambda text: {"true": True, "false": False}[text.lower()]}.get(field.type, field.type)
+        convert = {tuple: integers, bool: boolean}.get(field.type, field.type)
         parser.add_argument("--" + field.name.replace("_", "-"), type=convert, dest=field.name,
                             help=f"default {getattr(config, field.name)}")
     overrides = {key: value for key, value in vars(parser.parse_args(argv)).items() if value is not None}

@@ -52,17 +52,24 @@ class SGDConfig:
             (self.activation in ACTIVATIONS, f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"),
             (self.init in INITIALIZERS, f"init must be one of {sorted(INITIALIZERS)}, got {self.init!r}"),
             (self.evaluation in ("test", "validation"), f"evaluation must be test or validation, got {self.evaluation!r}"),
-            (self.backend in BACKENDS, f"backend must be one of {BACKENDS}, got {self.backend!r}"),
-            (self.device.split(":")[0] in ("cpu", "cuda"), f"device must be cpu or cuda, got {self.device!r}"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
-        if self.device.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError("device cuda was asked for, but torch sees no CUDA device here")
+        refuse_unless(checks, self.backend, self.device)
 
     def as_dict(self):
         return asdict(self)
+
+
+def refuse_unless(checks, backend, device):
+    """Raise ValueError naming the first (ok, message) check that fails, or a backend or device we lack."""
+    checks = checks + [
+        (backend in BACKENDS, f"backend must be one of {BACKENDS}, got {backend!r}"),
+        (device.split(":")[0] in ("cpu", "cuda"), f"device must be cpu or cuda, got {device!r}"),
+        (not device.startswith("cuda") or torch.cuda.is_available(),
+         "device cuda was asked for, but torch sees no CUDA device here"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ValueError(message)
 
 
 def sgd_update(network, nabla_w, nabla_b, step_size, weight_decay):

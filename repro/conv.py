@@ -1,0 +1,182 @@
+"""Backpropagation by hand through network3's new pieces (Ch.6, "Convolutional neural networks").
+
+Shapes, stated once: rows are examples and maps come next, so a mini-batch of
+feature maps is (m, maps, height, width); a kernel w is (n_maps, maps_in, 5, 5),
+``w[j, k]`` joining input map k to output map j. The book leaves the conv-pool
+backward as a problem (Ch.6, "Backpropagation in a convolutional network"); its
+answer, in the book's δ = ∂C/∂z language, is
+
+    conv_gradients(...)    (BP2, conv)  δ for the input = full convolution of δ with the flipped kernel
+                           (BP4, conv)  ∂C/∂w = correlation of the input with δ
+    max_pool_delta(...)    (BP2, pool)  δ goes only to the position that was the maximum
+    map_bias_gradient(...) (BP3, conv)  ∂C/∂bⱼ = Σ over positions of δⱼ (network3 adds b after pooling)
+    LogLikelihoodCost      (BP1)        δᴸ = a − y for softmax with C = −ln a_y (Ch.3, "Softmax")
+    Dropout backward       the mask again: a dropped input gets no gradient
+
+As in repro/backprop.py, the equations are plain functions; the autograd Functions
+below call them in ``backward`` so gradcheck can referee them, and Network3.backprop
+calls them directly, without the autograd engine.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch.autograd.function import once_differentiable
+
+
+# --- the equations -----------------------------------------------------------------------
+
+def convolve(a_prev, w):
+    """Return the valid 2-D convolution, stride 1, no bias: (m, maps_in, H, W) → (m, n_maps, H−4, W−4).
+
+    This is the book's Eq. 125 without b and σ, Σₚ Σ_q w[p, q] a[u+p, v+q]: a correlation,
+    as torch's conv2d. network3 adds the bias after pooling.
+    DEVIATION(book): Theano's conv2d flips the kernel (a true convolution). With weights
+    drawn from a symmetric distribution and learnt, that only mirrors each kernel.
+    """
+    return F.conv2d(a_prev, w)
+
+
+def conv_gradients(delta, a_prev, w, need_input=True):
+    """Return (∂C/∂aˡ⁻¹, ∂C/∂wˡ) of a convolution from δ = ∂C/∂(its output), summed over the mini-batch.
+
+    ``conv_transpose2d(δ, w)`` *is* the full convolution of δ with the flipped kernel,
+    i.e. ``conv2d(pad(δ, 4), w.flip(2, 3).transpose(0, 1))`` (tests/test_conv.py holds
+    the two equal); ∂C/∂w correlates the input with δ by running ``conv2d`` with the
+    mini-batch as the channel axis. No im2col matrix is built, so it is as fast as
+    torch's own convolution backward.
+    """
+    grad_a_prev = F.conv_transpose2d(delta, w) if need_input else None  # (BP2, conv) (m, maps_in, H, W)
+    nabla_w = F.conv2d(a_prev.transpose(0, 1), delta.transpose(0, 1)).transpose(0, 1)  # (BP4, conv) Σₓ a ⋆ δ
+    return grad_a_prev, nabla_w  # nabla_w: (n_maps, maps_in, 5, 5)
+
+
+def map_bias_gradient(delta):
+    """Return ∂C/∂b of the per-map biases from δ (m, maps, h, w): summed over the mini-batch and the map."""
+    return delta.sum((0, 2, 3))  # (BP3, conv) ∂C/∂bⱼ = Σₓ Σ_positions δⱼ: one bias shared by the whole map
+
+
+def max_pool(c):
+    """Return (the 2×2 maxima, where each came from); odd borders are dropped (Theano's ignore_border=True)."""
+    return F.max_pool2d(c, 2, return_indices=True)  # (m, maps, H//2, W//2) twice
+
+
+def max_pool_delta(delta, where, shape):
+    """Return ∂C/∂(pool input): δ of each pooled unit sent back to the one position that was its max.
+
+    DEVIATION(book): Theano's max-pool gradient gives δ to *every* position equal to the
+    max; we give it to one, the first max in row-major order, as torch does. They differ
+    only where a 2×2 window ties. On MNIST 40% of the first layer's windows tie, all of
+    them over blank input, whose zero pixels make ∂C/∂w vanish either way; no second-layer
+    window tied (both measured on 2,000 training images with a fresh conv2 net).
+    """
+    grad = delta.new_zeros(shape).flatten(2)  # (m, maps, H·W)
+    grad.scatter_(2, where.flatten(2), delta.flatten(2))  # (BP2, pool) windows do not overlap: no collisions
+    return grad.view(shape)
+
+
+def dropout_mask(shape, p, generator, like):
+    """Return network3's dropout mask, 1 with probability 1 − p and 0 otherwise, on like's device.
+
+    Ch.3 "Dropout", network3's ``dropout_layer``: training multiplies the layer's *input*
+    by this mask and does not rescale it (non-inverted dropout); evaluation multiplies
+    the input by 1 − p instead. ``torch.nn.Dropout`` rescales by 1/(1 − p) in training.
+    """
+    uniform = torch.rand(shape, generator=generator, device=like.device, dtype=like.dtype)
+    return (uniform >= p).to(like.dtype)  # P(u ≥ p) = 1 − p
+
+
+class LogLikelihoodCost:
+    """C_x = −ln aᴸ_y with aᴸ = softmax(zᴸ) (Ch.3, "Softmax", Eq. 80): network3's SoftmaxLayer cost.
+
+    Fits repro.backprop.Cost like the other costs: y is one-hot, so −ln a_y = −Σⱼ yⱼ ln aⱼ.
+    """
+
+    name = "log_likelihood"
+
+    @staticmethod
+    def output(z):
+        return torch.softmax(z, 1)  # aᴸⱼ = e^{zᴸⱼ} / Σₖ e^{zᴸₖ} (Ch.3, Eq. 78)
+
+    @staticmethod
+    def fn(z, y):
+        """Return the cost of each example, (m,); log_softmax keeps ln a finite where a rounds to 0."""
+        return -(y * torch.log_softmax(z, 1)).sum(1)
+
+    @staticmethod
+    def delta(z, a, y):
+        return a - y  # (BP1) ∂C/∂zᴸ = aᴸ − y for softmax + log-likelihood (Ch.3, Eq. 84), directly
+
+
+# --- the same equations as autograd Functions, for the referee -----------------------------
+
+class Convolution(torch.autograd.Function):
+    """The valid convolution (no bias); backward is (BP2, conv) and (BP4, conv)."""
+
+    @staticmethod
+    def forward(a_prev, w):
+        return convolve(a_prev, w)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(*inputs)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, delta):
+        a_prev, w = ctx.saved_tensors
+        return conv_gradients(delta, a_prev, w, need_input=ctx.needs_input_grad[0])
+
+
+class MaxPool(torch.autograd.Function):
+    """2×2 max-pooling; backward routes δ to the saved positions of the maxima."""
+
+    @staticmethod
+    def forward(c):
+        return max_pool(c)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.shape = inputs[0].shape
+        ctx.save_for_backward(output[1])
+        ctx.mark_non_differentiable(output[1])
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, delta, _grad_where):
+        (where,) = ctx.saved_tensors
+        return max_pool_delta(delta, where, ctx.shape)
+
+
+class MapBias(torch.autograd.Function):
+    """zˡ = pooled + bˡ, one bias per map (network3 adds it after pooling); backward is (BP3, conv)."""
+
+    @staticmethod
+    def forward(pooled, b):
+        return pooled + b[:, None, None]  # (m, maps, h, w)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        pass
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, delta):
+        return delta, map_bias_gradient(delta)  # (BP3, conv)
+
+
+class Dropout(torch.autograd.Function):
+    """A layer's input times network3's mask; backward multiplies δ by the same mask."""
+
+    @staticmethod
+    def forward(a, mask):
+        return a * mask
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[1])
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return grad * mask, None  # dropped inputs took no part in C, so ∂C/∂a = 0 there

@@ -1,0 +1,139 @@
+"""Stochastic gradient descent exactly as network3.Network.SGD (Ch.6).
+
+network3 minimises, per mini-batch of m, the mean log-likelihood plus an L2 term,
+
+    C = (1/m) Σₓ −ln aᴸ_y(x) + 0.5·λ·Σ‖w‖² / num_training_batches,    num_training_batches = n/m,
+
+so each step is w ← (1 − η·λ·m/n)·w − η·∇C̄ and b ← b − η·∇C̄ (C̄ the mean term; biases
+are not decayed): torch.optim.SGD with weight_decay = λ·m/n on the weights only, ten
+times network2's λ/n at m = 10 (tests/test_conv.py proves the two equal). Unlike
+network2, the mini-batches follow the training set's order every epoch (no reshuffle).
+After each epoch network3 measures validation accuracy, and test accuracy only when
+validation reached its best so far (ties included); chapter 6 reports that test
+accuracy at the best-validation epoch.
+"""
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torchvision.utils import make_grid
+from tqdm import tqdm
+
+from repro.backprop import ACTIVATIONS
+from repro.data import N_TRAINING, expanded, one_hot
+from repro.network3 import ConvPoolLayer, Network3
+from repro.train import refuse_unless, sgd_update
+
+
+@dataclass(frozen=True)
+class Network3Config:
+    """Hyper-parameters of a network3 run; the defaults are Ch.6's first, fully connected, network."""
+
+    conv_maps: tuple = ()  # feature maps of each conv-pool layer (5×5, stride 1, 2×2 max-pool): Ch.6 uses 20, 40
+    fc_sizes: tuple = (100,)  # neurons of each fully connected layer between the conv layers and the softmax
+    activation: str = "sigmoid"  # activation_fn of the conv and fully connected layers
+    p_dropout: float = 0.0  # p_dropout of the fully connected and softmax layers' inputs
+    eta: float = 0.1  # η, the learning rate
+    lmbda: float = 0.0  # λ, L2 regularisation, scaled by m/n as network3 (weight decay λ·m/n)
+    mini_batch_size: int = 10  # m
+    epochs: int = 60
+    train_size: int = N_TRAINING  # n: train on the first n of the 50,000 training images (before expansion)
+    expanded: bool = False  # Ch.6 "Expanding the training data": 5n images, each shifted one pixel 4 ways
+    select_on: str = "validation"  # report test accuracy at the best epoch of this split, as Ch.6
+    backend: str = "manual"  # "manual": backprop by hand; "autograd": torch's referee
+    device: str = "cpu"
+
+    def __post_init__(self):
+        """Refuse bad hyper-parameters before any data is loaded or any time is spent."""
+        refuse_unless([
+            (self.eta > 0, f"eta must be > 0, got {self.eta}"),
+            (self.lmbda >= 0, f"lmbda must be >= 0, got {self.lmbda}"),
+            (0 <= self.p_dropout < 1, f"p-dropout must be in [0, 1), got {self.p_dropout}"),
+            (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
+            (1 <= self.mini_batch_size <= self.train_size,
+             f"mini-batch-size must be between 1 and train-size, got {self.mini_batch_size}"),
+            (1 <= self.train_size <= N_TRAINING, f"train-size must be between 1 and {N_TRAINING}, got {self.train_size}"),
+            (len(self.conv_maps) <= 2 and min(self.conv_maps + self.fc_sizes, default=1) >= 1,
+             f"at most 2 conv-pool layers (28 → 12 → 4) and positive sizes, got {self.conv_maps}, {self.fc_sizes}"),
+            (self.activation in ACTIVATIONS, f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"),
+            (self.select_on == "validation", f"select-on must be validation, got {self.select_on!r}"),
+        ], self.backend, self.device)
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def autograd_gradients(network, x, y, masks):
+    """Return (∂C/∂w, ∂C/∂b, C) of the mini-batch's mean cost through plain torch ops, from autograd."""
+    params = [p.detach().requires_grad_() for p in network.parameters]
+    depth = len(network.layers)
+    cost = network.with_parameters(params[:depth], params[depth:]).cost(x, y, masks)
+    grads = torch.autograd.grad(cost, params)
+    return grads[:depth], grads[depth:], cost.detach()
+
+
+def train_step(network, x, y, cfg, weight_decay, generator):
+    """One mini-batch of network3's SGD on (x, y), dropout masks from generator; return its mean cost."""
+    masks = network.dropout_masks(len(x), generator)  # one draw serves either backend
+    if cfg.backend == "manual":
+        nabla_w, nabla_b, cost = network.backprop(x, y, masks)  # Σₓ over the mini-batch
+        sgd_update(network, nabla_w, nabla_b, cfg.eta / len(x), weight_decay)
+    else:
+        nabla_w, nabla_b, cost = autograd_gradients(network, x, y, masks)  # (1/m) Σₓ
+        sgd_update(network, nabla_w, nabla_b, cfg.eta, weight_decay)
+    return cost
+
+
+def train_one_epoch(network, x, y, cfg, generator, desc=""):
+    """One pass over the mini-batches in file order; return network3's training cost, averaged over them."""
+    m, batches = cfg.mini_batch_size, len(x) // cfg.mini_batch_size  # network3 drops a last partial batch
+    l2 = cfg.lmbda * m / len(x)  # λ / num_training_batches
+    total = torch.zeros((), dtype=x.dtype, device=x.device)  # summed on the device: no sync per step
+    for k in tqdm(range(0, batches * m, m), desc=desc, leave=False, disable=None):
+        total += train_step(network, x[k:k + m], y[k:k + m], cfg, cfg.eta * l2, generator)
+    return total.item() / batches + 0.5 * l2 * sum((w ** 2).sum().item() for w in network.weights)
+
+
+def accuracy(network, split, name):
+    correct = int((network.predict(split.images) == split.labels).sum())
+    return {f"accuracy/{name}": 100 * correct / len(split), f"correct/{name}": correct}
+
+
+def evaluate(network, data, best_validation):
+    """Return validation accuracy, and test accuracy too when validation ≥ the best so far (network3)."""
+    metrics = accuracy(network, data.validation, "validation")
+    print(f"validation accuracy {metrics['accuracy/validation']:.2f}%")
+    if metrics["accuracy/validation"] >= best_validation:  # ≥: a tie moves the best epoch later
+        metrics |= accuracy(network, data.test, "test")
+        print(f"This is the best validation accuracy to date. Test accuracy {metrics['accuracy/test']:.2f}%")
+    return metrics
+
+
+def first_layer_filters(network):
+    """Return the first conv layer's kernels as an image grid, darker = larger weight, as the book's figure."""
+    if not isinstance(network.layers[0], ConvPoolLayer):
+        return {}
+    kernels = -network.layers[0].w.detach().cpu()  # (n_maps, 1, 5, 5); Ch.6: "Darker blocks mean a larger weight"
+    kernels = kernels.repeat_interleave(8, 2).repeat_interleave(8, 3)  # 40×40 pixels each, to be seen
+    return {"filters/layer1": make_grid(kernels, nrow=10, padding=4, normalize=True, pad_value=1.0)}
+
+
+def train_network3(cfg, data, log):
+    """Train a fresh (or resumed) network3 network with cfg; return it (the metrics are in log)."""
+    generator = torch.Generator().manual_seed(log.seed)  # the expanded set's order, then the initialisation
+    training = data.training.first(cfg.train_size)
+    if cfg.expanded:
+        training = expanded(training, generator)
+    network = Network3.create(cfg.conv_maps, cfg.fc_sizes, ACTIVATIONS[cfg.activation], cfg.p_dropout,
+                              generator, cfg.device)
+    dropout_generator = torch.Generator(device=training.images.device).manual_seed(log.seed)
+    start_epoch = log.resume(network, dropout_generator)
+    best_validation = max((row["accuracy/validation"] for row in log.history), default=-1.0)
+    x, y = training.images, one_hot(training.labels, dtype=training.images.dtype)
+    for epoch in range(start_epoch, cfg.epochs):
+        cost = train_one_epoch(network, x, y, cfg, dropout_generator, desc=f"epoch {epoch}")
+        print(f"Epoch {epoch}: ", end="")
+        metrics = evaluate(network, data, best_validation) | {"cost/train": cost}
+        best_validation = max(best_validation, metrics["accuracy/validation"])
+        log.epoch(epoch, metrics, network, dropout_generator, images=first_layer_filters(network))
+    return network
