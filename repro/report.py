@@ -13,6 +13,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from repro.run import load_experiment
+
 
 @dataclass(frozen=True)
 class Expected:
@@ -67,8 +69,6 @@ def mean_std(values):
 
 def report(logdir="logs"):
     """Return a Markdown table of the book's numbers beside ours, one row per experiment variant."""
-    from repro.run import load_experiment  # the experiments know their EXPECTED
-
     rows = ["| experiment | variant | metric | book | ours: mean ± std (n seeds) | min – max | "
             "band on seeds 0-2 (pytest -m full) | time/run |", "|---|---|---|---|---|---|---|---|"]
     for (name, variant), runs in sorted(finished_results(logdir).items()):
