@@ -69,7 +69,12 @@ def unmeasured(book, source, statistic="best"):
 
 # "best": the book reports the test accuracy of the best-validation run of three.
 EXPECTED = {
-    "shallow": unmeasured(97.80, '"a best classification accuracy of 97.80 percent"'),
+    # Seeds 0-2 on the CPU (python -m repro.run chap6_conv --variant shallow --seed 0 1 2, 1.4 min each):
+    # 97.77, 97.75, 97.96% (test at the best-validation epoch), mean 97.83 ± 0.12.
+    "shallow": Expected(book=97.80, source='Ch.6: "a best classification accuracy of 97.80 percent"',
+                        statistic="best", within=0.5, seed_band=(96.8, 98.8),
+                        why="best of seeds 0-2 within 0.5 pp of the book (best of 3, as Ch.6); every seed within "
+                            "±1 pp; ours best 97.96, mean 97.83 ± 0.12 over 3 seeds"),
     "conv1": unmeasured(98.78, '"That gets us to 98.78 percent accuracy"'),
     "omit_fc": unmeasured(98.78, "exercise, no number; compared with conv1 (98.78), which adds the FC layer"),
     "conv2": unmeasured(99.06, '"we\'re now at 99.06 percent classification accuracy"'),
