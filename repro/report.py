@@ -86,7 +86,9 @@ def report(logdir="logs"):
             band = (f"{verdict}: {expected.statistic} {expected.compared(full_tier):.2f} (book ± {expected.within}); "
                     f"seeds in {list(expected.seed_band)}")
         minutes = statistics.fmean(run["wall_time_s"] for run in runs) / 60
-        rows.append(f"| {name} | {variant} | peak {runs[0]['evaluation']} % ({len(runs[0]['epochs'])} epochs) | "
+        select_on = runs[0]["config"].get("select_on")  # Ch.6: test accuracy at the best-validation epoch
+        metric = f"test % at best {select_on}" if select_on else f"peak {runs[0]['evaluation']} %"
+        rows.append(f"| {name} | {variant} | {metric} ({len(runs[0]['epochs'])} epochs) | "
                     f"{expected.book if expected else '—'} | {mean:.2f} ± {std:.2f} ({len(runs)}) | "
                     f"{min(peaks):.2f} – {max(peaks):.2f} | {band} | {minutes:.1f} min |")
     return "\n".join(rows)
