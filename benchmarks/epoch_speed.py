@@ -58,7 +58,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads, as python -m repro.run")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     data = load_mnist().training
     x, y = data.images, one_hot(data.labels)
     rows = [("(a) NumPy, per example (the book's algorithm)", "cpu",
@@ -69,7 +71,7 @@ def main():
         rows.append((label, args.device, torch_epoch(x.to(args.device), y.to(args.device), cfg, args.seed)))
     baseline = rows[0][2]
     print(f"[784, 30, 10], m = 10, one epoch of 50,000 images; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads\n")
+          f"{torch.get_num_threads()} thread(s)\n")
     print("| implementation | device | s / epoch | speed-up vs (a) |\n|---|---|---|---|")
     for label, device, seconds in rows:
         print(f"| {label} | {device} | {seconds:.2f} | {baseline / seconds:.1f}× |")

@@ -20,6 +20,8 @@ import pkgutil
 import sys
 from pathlib import Path
 
+import torch
+
 import experiments
 from repro.data import DataError, load_mnist
 from repro.log import RunLog
@@ -96,12 +98,18 @@ def main_arguments():
     parser.add_argument("--data", help="mnist.pkl.gz, or a folder holding torchvision's MNIST")
     parser.add_argument("--download", action="store_true", help="let torchvision download MNIST")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its checkpoint")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="CPU threads for torch (default 1: a mini-batch of 10 is too little work to share, "
+                             "and spare threads busy-wait, which on a loaded machine slows a run ~20×)")
     return parser
 
 
 def main(argv=None):
     args, rest = main_arguments().parse_known_args(argv)
     try:
+        if args.threads < 1:
+            raise UsageError(f"threads must be >= 1, got {args.threads}")
+        torch.set_num_threads(args.threads)
         if args.list:
             return list_experiments()
         if args.resume:

@@ -1,6 +1,13 @@
 import pytest
+import torch
 
 from repro.data import MNIST, load_mnist
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_cpu_thread():
+    """Run every test with one torch thread, as ``python -m repro.run`` does (its --threads default)."""
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")

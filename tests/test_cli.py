@@ -43,6 +43,7 @@ def test_unknown_variant_suggests_the_known_ones(capsys, no_data):
     (["--train-size", "50001"], "train-size must be between 1 and 50000"),
     (["--mini-batch-size", "0"], "mini-batch-size must be >= 1"),
     (["--backend", "numpy"], "backend must be one of"),
+    (["--threads", "0"], "threads must be >= 1"),
 ])
 def test_bad_values_are_refused_in_one_line_before_data_loads(flags, message, capsys, no_data):
     code, out = run_cli(["chap1_network", *flags, "--logdir", str(no_data / "logs")], capsys)
