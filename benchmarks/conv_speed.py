@@ -21,7 +21,7 @@ import time
 import torch
 
 from repro.backprop import Sigmoid
-from repro.data import load_mnist, one_hot
+from repro.data import load_mnist
 from repro.network3 import Network3
 from repro.train3 import Network3Config, train_step
 
@@ -55,7 +55,7 @@ def main():
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     rows = []
     for device in devices:
-        x, y = data.images.to(device), one_hot(data.labels).to(device)
+        x, y = data.images.to(device), data.one_hot().to(device)
         for threads in dict.fromkeys(args.threads if device == "cpu" else [torch.get_num_threads()]):
             torch.set_num_threads(threads)
             times = {backend: min(seconds_per_epoch(x, y, Network3Config(**{**CONFIG.as_dict(), "backend": backend,

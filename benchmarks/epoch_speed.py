@@ -19,7 +19,7 @@ import torch
 
 from repro import numpy_reference
 from repro.backprop import COSTS, ACTIVATIONS
-from repro.data import load_mnist, one_hot
+from repro.data import load_mnist
 from repro.network import Network
 from repro.train import SGDConfig, train_step
 
@@ -62,7 +62,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = load_mnist().training
-    x, y = data.images, one_hot(data.labels)
+    x, y = data.images, data.one_hot()
     rows = [("(a) NumPy, per example (the book's algorithm)", "cpu",
              numpy_epoch(x.numpy(), y.numpy(), CONFIG, args.seed))]
     for backend in ("manual", "autograd"):

@@ -20,7 +20,7 @@ from torchvision.utils import make_grid
 from tqdm import tqdm
 
 from repro.backprop import ACTIVATIONS
-from repro.data import N_TRAINING, expanded, one_hot
+from repro.data import N_TRAINING, expanded
 from repro.network3 import ConvPoolLayer, Network3
 from repro.train import refuse_unless, sgd_update
 
@@ -129,7 +129,7 @@ def train_network3(cfg, data, log):
     dropout_generator = torch.Generator(device=training.images.device).manual_seed(log.seed)
     start_epoch = log.resume(network, dropout_generator)
     best_validation = max((row["accuracy/validation"] for row in log.history), default=-1.0)
-    x, y = training.images, one_hot(training.labels, dtype=training.images.dtype)
+    x, y = training.images, training.one_hot()
     for epoch in range(start_epoch, cfg.epochs):
         cost = train_one_epoch(network, x, y, cfg, dropout_generator, desc=f"epoch {epoch}")
         print(f"Epoch {epoch}: ", end="")
