@@ -30,6 +30,7 @@ test-full: setup
 
 benchmark: setup
 	$(PY) benchmarks/epoch_speed.py
+	$(PY) benchmarks/conv_speed.py
 
 report: setup
 	$(PY) -m repro.report
