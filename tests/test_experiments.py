@@ -12,8 +12,8 @@ from repro.log import RunLog
 from repro.run import experiment_names, load_experiment
 
 VARIANTS = [(name, variant) for name in experiment_names() for variant in load_experiment(name).VARIANTS]
-WITH_BOOK_NUMBER = [(name, variant) for name, variant in VARIANTS if variant in load_experiment(name).EXPECTED]
-QUICK = [(name, variant) for name, variant in WITH_BOOK_NUMBER if load_experiment(name).EXPECTED[variant].quick_band]
+WITH_EXPECTED = [(name, variant) for name, variant in VARIANTS if variant in load_experiment(name).EXPECTED]
+QUICK = [(name, variant) for name, variant in WITH_EXPECTED if load_experiment(name).EXPECTED[variant].quick_band]
 QUICK_SEED = 0  # not among the seeds the quick bands were set from (1-5)
 
 
@@ -33,7 +33,7 @@ def test_every_variant_runs_on_a_tiny_budget_and_writes_its_files(name, variant,
 
 
 def test_every_book_number_lies_in_its_own_band():
-    for name, variant in WITH_BOOK_NUMBER:
+    for name, variant in WITH_EXPECTED:
         expected = load_experiment(name).EXPECTED[variant]
         low, high = expected.seed_band
         assert expected.book is None or low <= expected.book <= high

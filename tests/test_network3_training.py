@@ -3,6 +3,7 @@
 from dataclasses import asdict, replace
 
 import pytest
+import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from repro.log import RunLog
@@ -50,3 +51,17 @@ def test_results_and_tensorboard_hold_network3s_numbers(mnist_small_evaluation, 
     assert {"accuracy/validation", "accuracy/test", "cost/train"} <= set(events.Tags()["scalars"])
     (image,) = events.Images("filters/layer1")[-1:]
     assert (image.height, image.width) == (40 + 2 * 4, 4 * 40 + 5 * 4)  # one row of 4 kernels of 40 px, 4 px apart
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (CI has none)")
+def test_cuda_run_matches_the_cpu_run(mnist_small_evaluation, tmp_path):
+    """--device cuda, data resident on the GPU: the same start (drawn on the CPU), float32 arithmetic on the GPU.
+
+    Without dropout, since the CPU and CUDA generators draw different masks from one seed.
+    """
+    cfg = replace(SMALL, p_dropout=0.0)
+    on_cpu = train(cfg, mnist_small_evaluation, tmp_path / "cpu")["epochs"]
+    on_gpu = train(replace(cfg, device="cuda"), mnist_small_evaluation.to("cuda"), tmp_path / "cuda")["epochs"]
+    for cpu, gpu in zip(on_cpu, on_gpu):
+        assert abs(cpu["correct/validation"] - gpu["correct/validation"]) <= 5
+        assert cpu["cost/train"] == pytest.approx(gpu["cost/train"], abs=1e-3)
