@@ -65,3 +65,10 @@ def test_list_names_every_experiment_with_the_books_number(capsys):
     assert main(["--list"]) is None
     out = capsys.readouterr().out
     assert "chap1_network" in out and "95.42%" in out and "chap3_crossentropy" in out and "95.49%" in out
+
+
+def test_a_shortened_run_gets_no_note_about_the_books_protocol(capsys, tmp_path):
+    """The "points below the book … some seeds get stuck" note is for book configurations only."""
+    assert main(["chap1_network", "--epochs", "1", "--train-size", "100", "--logdir", str(tmp_path)]) is None
+    out = capsys.readouterr().out
+    assert "peak test accuracy" in out and "(book: 95.42%)" in out and "Note:" not in out
