@@ -3,7 +3,8 @@
 Each experiment states, in ``EXPECTED``, the book's number, where the book says it,
 and the bands our tests hold it to. This module reads every finished results.json
 under ``logs/`` and prints one Markdown row per (experiment, variant): book, our
-mean ± std of the peak over seeds, min–max, and whether the band holds.
+mean ± std of the peak over seeds, min–max, and whether the band holds; then a row
+for each variant not yet run.
 """
 
 import json
@@ -13,7 +14,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from repro.run import load_experiment
+from repro.run import experiment_names, load_experiment
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def mean_std(values):
 def report(logdir="logs"):
     """Return a Markdown table of the book's numbers beside ours, one row per experiment variant."""
     rows = ["| experiment | variant | metric | book | ours: mean ± std (n seeds) | min – max | "
-            "band on seeds 0-2 (pytest -m full) | time/run |", "|---|---|---|---|---|---|---|---|"]
+            "band on seeds 0-2 (pytest -m full) | time/run, device |", "|---|---|---|---|---|---|---|---|"]
+    reported = set()
     for (name, variant), runs in sorted(finished_results(logdir).items()):
         experiment = load_experiment(name)
         runs = [run for run in runs if is_book_configuration(run["config"], experiment.VARIANTS[variant])]
@@ -90,12 +92,21 @@ def report(logdir="logs"):
             book = f" (book ± {expected.within})" if expected.book is not None else " (no book number)"
             band = f"{verdict}: {expected.statistic} {expected.compared(full_tier):.2f}{book}; seeds in {list(expected.seed_band)}"
         minutes = statistics.fmean(run["wall_time_s"] for run in runs) / 60
+        devices = ", ".join(sorted({run["device"] for run in runs}))
         select_on = runs[0]["config"].get("select_on")  # Ch.6: test accuracy at the best-validation epoch
         metric = f"test % at best {select_on}" if select_on else f"peak {runs[0]['evaluation']} %"
         rows.append(f"| {name} | {variant} | {metric} ({len(runs[0]['epochs'])} epochs) | "
                     f"{expected.book_text() if expected else '—'} | {mean:.2f} ± {std:.2f} ({len(runs)}) | "
-                    f"{min(peaks):.2f} – {max(peaks):.2f} | {band} | {minutes:.1f} min |")
-    return "\n".join(rows)
+                    f"{min(peaks):.2f} – {max(peaks):.2f} | {band} | {minutes:.1f} min, {devices} |")
+        reported.add((name, variant))
+    return "\n".join(rows + not_yet_run(reported))
+
+
+def not_yet_run(reported):
+    """Return a row for each variant in an EXPECTED without a finished book-configuration run: still unmeasured."""
+    return [f"| {name} | {variant} | — | {expected.book_text()} | not yet run | — | — | — |"
+            for name in experiment_names() for variant, expected in load_experiment(name).EXPECTED.items()
+            if (name, variant) not in reported]
 
 
 if __name__ == "__main__":
