@@ -3,8 +3,9 @@
 Each (experiment, variant) in an EXPECTED runs its book configuration with seeds 0, 1, 2
 and holds the per-seed peaks to EXPECTED[variant]: the mean (or, where the book reports
 the best of several runs, the best) within ``within`` points of the book, and every seed
-inside ``seed_band`` (the only check for an exercise the book gives no number for). The bands' provenance is written beside them in the
-experiment files. The tests after that check the book's qualitative claims on the same runs.
+inside ``seed_band`` (the only check for an exercise the book gives no number for). The
+bands' provenance is written beside them in the experiment files. The tests after that
+check the book's qualitative claims on the same runs.
 
 Chapters 1-5 take about 50 minutes on the 2-core CPU. Chapter 6 (``-k chap6``) runs on
 CUDA when there is one, the data resident on the GPU; without one, its CPU rungs (shallow,
