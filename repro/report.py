@@ -89,9 +89,9 @@ def report(logdir="logs"):
         band = "—"
         if expected is not None and len(full_tier) == len(FULL_TIER_SEEDS):
             verdict = "holds" if not expected.band_failures(full_tier) else "**out**"
-            book = f" (book ± {expected.within})" if expected.book is not None else " (no book number)"
-            band = (f"{verdict}: {expected.statistic} {expected.compared(full_tier):.2f}{book}; "
-                    f"seeds in {list(expected.seed_band)}")
+            seeds = f"seeds in {list(expected.seed_band)}"
+            band = (f"{verdict}: {expected.statistic} {expected.compared(full_tier):.2f} (book ± {expected.within}); "
+                    f"{seeds}" if expected.book is not None else f"{verdict}: {seeds} (no book number)")
         minutes = statistics.fmean(run["wall_time_s"] for run in runs) / 60
         devices = ", ".join(sorted({run["device"] for run in runs}))
         select_on = runs[0]["config"].get("select_on")  # Ch.6: test accuracy at the best-validation epoch
