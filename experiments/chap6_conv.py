@@ -78,7 +78,8 @@ def exercise(source, peaks):
     mean = statistics.fmean(peaks)
     return Expected(book=None, source=f"Ch.6: {source}", statistic="best", within=0.0,
                     seed_band=(round(mean - 1.0, 2), round(mean + 1.0, 2)),
-                    why=f"no book number: every seed within ±1 pp of the mean of our seeds 0-2, {seeds_summary(peaks)}")
+                    why=f"no book number: every seed within ±1 pp of the mean of our seeds 0-2, "
+                        f"{seeds_summary(peaks)}")
 
 
 def unmeasured(book, source, statistic="best"):
@@ -109,7 +110,8 @@ EXPECTED = {
     "conv2": replace(measured(99.06, '"we\'re now at 99.06 percent classification accuracy"',
                               [98.99, 98.96, 98.97]),  # 22-30 min a run
                      quick=dict(epochs=2), quick_band=(94.7, 98.0)),
-    "tanh": unmeasured(99.06, 'problem, no number: "the final accuracies are very similar" to conv2 (99.06)'),
+    "tanh": exercise('problem, "the tanh networks train a little faster, but the final accuracies are very similar"',
+                     [98.97, 98.95, 98.91]),  # 24-25 min a run; conv2's: 98.99, 98.96, 98.97
     # Quick tier, 1 epoch on the first 10,000 images, seeds 1-5: 93.28, 94.63, 94.35, 93.84, 92.45 -> range ± ~1 pp.
     "relu": replace(measured(99.23, '"a classification accuracy of 99.23 percent"',
                              [99.07, 99.16, 99.04]),  # 22 min a run
