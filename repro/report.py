@@ -11,10 +11,10 @@ import json
 import statistics
 import sys
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from repro.run import experiment_names, load_experiment
+from repro.run import experiment_names, is_book_configuration, load_experiment
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,6 @@ def finished_results(logdir):
     return runs
 
 
-def is_book_configuration(config, variant_config):
-    """Return whether a run used the variant's book hyper-parameters (backend and device aside)."""
-    book = json.loads(json.dumps(asdict(variant_config)))  # tuples become lists, as in results.json
-    return all(config.get(key) == value for key, value in book.items() if key not in ("backend", "device"))
-
-
 def mean_std(values):
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
@@ -90,8 +84,11 @@ def report(logdir="logs"):
         if expected is not None and len(full_tier) == len(FULL_TIER_SEEDS):
             verdict = "holds" if not expected.band_failures(full_tier) else "**out**"
             seeds = f"seeds in {list(expected.seed_band)}"
-            band = (f"{verdict}: {expected.statistic} {expected.compared(full_tier):.2f} (book ± {expected.within}); "
-                    f"{seeds}" if expected.book is not None else f"{verdict}: {seeds} (no book number)")
+            if expected.book is None:
+                band = f"{verdict}: {seeds} (no book number)"
+            else:
+                compared = f"{expected.statistic} {expected.compared(full_tier):.2f} (book ± {expected.within})"
+                band = f"{verdict}: {compared}; {seeds}"
         minutes = statistics.fmean(run["wall_time_s"] for run in runs) / 60
         devices = ", ".join(sorted({run["device"] for run in runs}))
         select_on = runs[0]["config"].get("select_on")  # Ch.6: test accuracy at the best-validation epoch
