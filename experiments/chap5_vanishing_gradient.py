@@ -19,6 +19,8 @@ wherever they are active, so BP2 no longer multiplies δ by σ′ ≤ 1/4 at eve
 
 from dataclasses import dataclass, replace
 
+import torch
+
 from repro.plots import plot_curves
 from repro.report import Expected
 from repro.train import SGDConfig, new_network, train_network, train_step
@@ -61,22 +63,23 @@ EXPECTED["hidden2"] = replace(EXPECTED["hidden2"], quick=dict(epochs=1), quick_b
 
 def speeds_of_learning(network, x, y):
     """Return ‖δˡ‖ of each hidden layer, δˡ = ∂C/∂bˡ averaged over the examples (BP3, by hand)."""
-    _, nabla_b = network.backprop(x, y)
+    _, nabla_b, _ = network.backprop(x, y)
     return [(nabla / len(x)).norm().item() for nabla in nabla_b[:-1]]
 
 
 def track_speeds(cfg, data, log):
     """Full-batch gradient descent on the first train_size images, recording ‖δˡ‖ before each epoch."""
-    network, generator, start_epoch = new_network(cfg, log)
+    network, optimizer, generator, start_epoch = new_network(cfg, log)
     training = data.training.first(cfg.train_size)
-    x, y = training.images, training.one_hot()
+    x, y, m = training.images, training.one_hot(), cfg.mini_batch_size
     for epoch in range(start_epoch, cfg.epochs):
-        speeds = speeds_of_learning(network, x, y)  # before this epoch's update: epoch 0 is the initialisation
+        with torch.no_grad():
+            speeds = speeds_of_learning(network, x, y)  # before this epoch's update: epoch 0 is the initialisation
         if epoch == 0:
             print("Speeds of learning at initialisation: " + ", ".join(f"{speed:.4f}" for speed in speeds))
-        for k in range(0, len(x), cfg.mini_batch_size):  # one step when the mini-batch is the whole set
-            train_step(network, x[k:k + cfg.mini_batch_size], y[k:k + cfg.mini_batch_size], cfg, len(x))
-        log.epoch(epoch, {f"speed/layer{l}": speed for l, speed in enumerate(speeds, 1)}, network, generator)
+        for k in range(0, len(x), m):  # one step when the mini-batch is the whole set
+            train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, cfg.eta * cfg.lmbda / len(x), optimizer)
+        log.epoch(epoch, {f"speed/layer{l}": speed for l, speed in enumerate(speeds, 1)}, network, generator, optimizer)
     return log.history
 
 

@@ -12,9 +12,10 @@ The equations live in three plain functions and in each cost's ``delta``:
                           and (wˡ)ᵀδˡ, the first half of BP2
     hidden_delta(...)     (BP2)  δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ′(zˡ)
 
-The ``torch.autograd.Function`` classes below wrap them so that autograd can referee
-them (``gradcheck``, parity with plain torch ops); ``Network.backprop`` calls the same
-functions directly, so the training step pays for no autograd engine.
+The ``torch.autograd.Function`` classes at the end call them in ``backward``: the layer
+modules (repro/layers.py) apply them, so ``loss.backward()`` runs these equations, and
+autograd referees them (``gradcheck``, parity with plain torch ops). ``Network.backprop``
+calls the same functions directly, so the ``manual`` training step pays for no engine.
 """
 
 import torch
@@ -116,61 +117,61 @@ ACTIVATIONS = {activation.name: activation for activation in (Sigmoid, ReLU, Tan
 
 # --- the equations -----------------------------------------------------------------------
 
-def layer_gradients(delta, a_prev, w):
-    """Return (∂C/∂aˡ⁻¹, ∂C/∂wˡ, ∂C/∂bˡ) of a layer from its error δˡ, summed over the mini-batch."""
+def fully_connected(x, w, b, activation):
+    """Return (aˡ, zˡ) of a layer of neurons from its input x = aˡ⁻¹; activation None leaves aˡ = zˡ.
+
+    The output layer passes None: its σ (or softmax) belongs to the cost, whose BP1 is
+    written in zᴸ.
+    """
+    z = x @ w.T + b  # zˡ = wˡaˡ⁻¹ + bˡ (Ch.2, Eq. 25)   (m, n_l)
+    return (z if activation is None else activation.fn(z)), z  # aˡ = σ(zˡ)
+
+
+def layer_gradients(delta, a_prev, w, need_input=True):
+    """Return (∂C/∂aˡ⁻¹, ∂C/∂wˡ, ∂C/∂bˡ) of a layer from its error δˡ, summed over the mini-batch.
+
+    The first layer's ∂C/∂a⁰ would be the gradient with respect to the image: not needed.
+    """
     nabla_b = delta.sum(0)  # (BP3) ∂C/∂bˡⱼ = δˡⱼ                       (n_l,)
     nabla_w = delta.T @ a_prev  # (BP4) ∂C/∂wˡⱼₖ = aˡ⁻¹ₖ δˡⱼ          (n_l, n_{l-1})
-    grad_a_prev = delta @ w  # (wˡ)ᵀδˡ: what BP2 multiplies by σ′(zˡ⁻¹)  (m, n_{l-1})
+    grad_a_prev = delta @ w if need_input else None  # (wˡ)ᵀδˡ: what BP2 multiplies by σ′(zˡ⁻¹)  (m, n_{l-1})
     return grad_a_prev, nabla_w, nabla_b
 
 
 def hidden_delta(grad_a, z, activation):
-    """Return δˡ from ∂C/∂aˡ = (wˡ⁺¹)ᵀδˡ⁺¹."""
-    return grad_a * activation.prime(z)  # (BP2) δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ′(zˡ)
+    """Return δˡ from ∂C/∂aˡ = (wˡ⁺¹)ᵀδˡ⁺¹ (reshaped to zˡ's shape: a conv layer's maps arrive flat)."""
+    return grad_a.reshape(z.shape) * activation.prime(z)  # (BP2) δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ′(zˡ)
 
 
-# --- the same equations as autograd Functions, for the referee -----------------------------
+# --- the same equations as autograd Functions: what loss.backward() runs -------------------
 
-class WeightedInput(torch.autograd.Function):
-    """zˡ = wˡ aˡ⁻¹ + bˡ (Ch.2, Eq. 25); backward is BP3, BP4 and (wˡ)ᵀδˡ."""
+class FullyConnectedFunction(torch.autograd.Function):
+    """aˡ = σ(wˡaˡ⁻¹ + bˡ) in one node; backward is BP2's ⊙ σ′(zˡ), then BP3, BP4 and (wˡ)ᵀδˡ.
 
-    @staticmethod
-    def forward(a_prev, w, b):
-        return a_prev @ w.T + b  # (m, n_l)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        a_prev, w, _ = inputs
-        ctx.save_for_backward(a_prev, w)
+    One node per layer rather than one for zˡ and one for σ: at m = 10 each node of the
+    graph costs the engine more time than its arithmetic (benchmarks/epoch_speed.py).
+    Returns (aˡ, zˡ); zˡ is saved for σ′ and is not differentiable.
+    """
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx, delta):  # the incoming gradient ∂C/∂zˡ is δˡ by definition (Eq. 29)
-        a_prev, w = ctx.saved_tensors
-        return layer_gradients(delta, a_prev, w)
-
-
-class Activation(torch.autograd.Function):
-    """aˡ = σ(zˡ); backward is the ⊙ σ′(zˡ) of BP2."""
-
-    @staticmethod
-    def forward(z, activation):
-        return activation.fn(z)
+    def forward(a_prev, w, b, activation):
+        return fully_connected(a_prev, w, b, activation)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        z, activation = inputs
-        ctx.save_for_backward(z)
-        ctx.activation = activation
+        a_prev, w, _, ctx.activation = inputs
+        ctx.save_for_backward(a_prev, w, output[1])
+        ctx.mark_non_differentiable(output[1])
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad_a):
-        (z,) = ctx.saved_tensors
-        return hidden_delta(grad_a, z, ctx.activation), None
+    def backward(ctx, grad_a, _grad_z):
+        a_prev, w, z = ctx.saved_tensors
+        delta = grad_a if ctx.activation is None else hidden_delta(grad_a, z, ctx.activation)  # (BP2)
+        return *layer_gradients(delta, a_prev, w, need_input=ctx.needs_input_grad[0]), None  # (BP3), (BP4)
 
 
-class Cost(torch.autograd.Function):
+class CostFunction(torch.autograd.Function):
     """The mean cost (1/m) Σₓ Cₓ of a mini-batch from the output weighted input zᴸ; backward is BP1."""
 
     @staticmethod
@@ -179,9 +180,8 @@ class Cost(torch.autograd.Function):
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        z, y, cost = inputs
+        z, y, ctx.cost = inputs
         ctx.save_for_backward(z, y)
-        ctx.cost = cost
 
     @staticmethod
     @once_differentiable

@@ -11,16 +11,18 @@ answer, in the book's δ = ∂C/∂z language, is
     max_pool_delta(...)    (BP2, pool)  δ goes only to the position that was the maximum
     map_bias_gradient(...) (BP3, conv)  ∂C/∂bⱼ = Σ over positions of δⱼ (network3 adds b after pooling)
     LogLikelihoodCost      (BP1)        δᴸ = a − y for softmax with C = −ln a_y (Ch.3, "Softmax")
-    Dropout backward       the mask again: a dropped input gets no gradient
+    dropout_gradient(...)  the mask again: a dropped input gets no gradient
 
 As in repro/backprop.py, the equations are plain functions; the autograd Functions
-below call them in ``backward`` so gradcheck can referee them, and Network3.backprop
-calls them directly, without the autograd engine.
+below call them in ``backward`` (what ``loss.backward()`` runs through the layer
+modules, and what gradcheck referees), and Network.backprop calls them directly.
 """
 
 import torch
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
+
+from repro.backprop import hidden_delta
 
 
 # --- the equations -----------------------------------------------------------------------
@@ -74,6 +76,27 @@ def max_pool_delta(delta, where, shape):
     return grad.view(shape)
 
 
+def conv_pool(a_prev, w, b, activation):
+    """Return (aˡ, zˡ, where each max came from) of a ConvPoolLayer: network3 pools, then adds the bias."""
+    pooled, where = max_pool(convolve(a_prev, w))  # (m, n_maps, (H − 4)//2, (W − 4)//2)
+    z = pooled + b[:, None, None]  # zˡ: one bias per map
+    return activation.fn(z), z, where
+
+
+def conv_pool_gradients(delta, a_prev, w, where, need_input=True):
+    """Return (∂C/∂aˡ⁻¹, ∂C/∂wˡ, ∂C/∂bˡ) of a ConvPoolLayer from δˡ = ∂C/∂zˡ, summed over the mini-batch."""
+    conv_shape = (len(a_prev), len(w), a_prev.shape[2] - 4, a_prev.shape[3] - 4)  # before pooling
+    nabla_b = map_bias_gradient(delta)  # (BP3, conv)
+    delta_conv = max_pool_delta(delta, where, conv_shape)  # (BP2, pool)
+    grad_a_prev, nabla_w = conv_gradients(delta_conv, a_prev, w, need_input)  # (BP2, conv), (BP4, conv)
+    return grad_a_prev, nabla_w, nabla_b
+
+
+def dropout_gradient(grad, mask):
+    """Return ∂C/∂(a layer's input) from ∂C/∂(its input after dropout)."""
+    return grad * mask  # dropped inputs took no part in C, so ∂C/∂a = 0 there
+
+
 def dropout_mask(shape, p, generator, like):
     """Return network3's dropout mask, 1 with probability 1 − p and 0 otherwise, on like's device.
 
@@ -88,7 +111,7 @@ def dropout_mask(shape, p, generator, like):
 class LogLikelihoodCost:
     """C_x = −ln aᴸ_y with aᴸ = softmax(zᴸ) (Ch.3, "Softmax", Eq. 80): network3's SoftmaxLayer cost.
 
-    Fits repro.backprop.Cost like the other costs: y is one-hot, so −ln a_y = −Σⱼ yⱼ ln aⱼ.
+    Fits repro.backprop.CostFunction like the other costs: y is one-hot, so −ln a_y = −Σⱼ yⱼ ln aⱼ.
     """
 
     name = "log_likelihood"
@@ -107,64 +130,34 @@ class LogLikelihoodCost:
         return a - y  # (BP1) ∂C/∂zᴸ = aᴸ − y for softmax + log-likelihood (Ch.3, Eq. 84), directly
 
 
-# --- the same equations as autograd Functions, for the referee -----------------------------
+# --- the same equations as autograd Functions: what loss.backward() runs -------------------
 
-class Convolution(torch.autograd.Function):
-    """The valid convolution (no bias); backward is (BP2, conv) and (BP4, conv)."""
+class ConvPoolFunction(torch.autograd.Function):
+    """network3's ConvPoolLayer in one node: conv → pool → + b → σ; backward is the layer's equations.
 
-    @staticmethod
-    def forward(a_prev, w):
-        return convolve(a_prev, w)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        ctx.save_for_backward(*inputs)
+    Returns (aˡ, zˡ, where the maxima were); only aˡ is differentiable.
+    """
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx, delta):
-        a_prev, w = ctx.saved_tensors
-        return conv_gradients(delta, a_prev, w, need_input=ctx.needs_input_grad[0])
-
-
-class MaxPool(torch.autograd.Function):
-    """2×2 max-pooling; backward routes δ to the saved positions of the maxima."""
-
-    @staticmethod
-    def forward(c):
-        return max_pool(c)
+    def forward(a_prev, w, b, activation):
+        return conv_pool(a_prev, w, b, activation)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        ctx.shape = inputs[0].shape
-        ctx.save_for_backward(output[1])
-        ctx.mark_non_differentiable(output[1])
+        a_prev, w, _, ctx.activation = inputs
+        _, z, where = output
+        ctx.save_for_backward(a_prev, w, z, where)
+        ctx.mark_non_differentiable(z, where)
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, delta, _grad_where):
-        (where,) = ctx.saved_tensors
-        return max_pool_delta(delta, where, ctx.shape)
+    def backward(ctx, grad_a, _grad_z, _grad_where):
+        a_prev, w, z, where = ctx.saved_tensors
+        delta = hidden_delta(grad_a, z, ctx.activation)  # (BP2) δˡ = ∂C/∂aˡ ⊙ σ′(zˡ)
+        return *conv_pool_gradients(delta, a_prev, w, where, need_input=ctx.needs_input_grad[0]), None
 
 
-class MapBias(torch.autograd.Function):
-    """zˡ = pooled + bˡ, one bias per map (network3 adds it after pooling); backward is (BP3, conv)."""
-
-    @staticmethod
-    def forward(pooled, b):
-        return pooled + b[:, None, None]  # (m, maps, h, w)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        pass
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, delta):
-        return delta, map_bias_gradient(delta)  # (BP3, conv)
-
-
-class Dropout(torch.autograd.Function):
+class DropoutFunction(torch.autograd.Function):
     """A layer's input times network3's mask; backward multiplies δ by the same mask."""
 
     @staticmethod
@@ -179,4 +172,4 @@ class Dropout(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad):
         (mask,) = ctx.saved_tensors
-        return grad * mask, None  # dropped inputs took no part in C, so ∂C/∂a = 0 there
+        return dropout_gradient(grad, mask), None

@@ -81,18 +81,19 @@ class RunLog:
         figure.savefig(self.run_dir / f"{name}.png", dpi=120, bbox_inches="tight")
         self.writer.add_figure(name, figure, close=True)
 
-    def resume(self, network, generator):
-        """Load the checkpoint into network and generator if there is one; return the next epoch."""
+    def resume(self, network, generator, optimizer=None):
+        """Load the checkpoint into network, generator and optimizer if there is one; return the next epoch."""
         if not self.checkpoint_path.exists():
             return 0
         checkpoint = torch.load(self.checkpoint_path, weights_only=True)
-        for param, saved in zip(network.parameters, checkpoint["weights"] + checkpoint["biases"]):
-            param.copy_(saved)
+        network.load_state_dict(checkpoint["network"])
+        if optimizer is not None:
+            optimizer.load_state_dict(checkpoint["optimizer"])
         generator.set_state(checkpoint["generator"])
         print(f"Resuming {self.run_dir} after epoch {len(self.history) - 1}")
         return len(self.history)
 
-    def epoch(self, epoch, metrics, network, generator=None, images=None):
+    def epoch(self, epoch, metrics, network, generator=None, optimizer=None, images=None):
         """Record one epoch's metrics, parameter histograms, images ({tag: (3, H, W)}) and a checkpoint."""
         for tag, image in (images or {}).items():
             self.writer.add_image(tag, image, epoch)
@@ -104,12 +105,14 @@ class RunLog:
             self.writer.add_histogram(f"biases/layer{l}", b, epoch)
         self.writer.flush()
         self.history.append({"epoch": epoch, **metrics})
-        self._save_checkpoint(network, generator)
+        self._save_checkpoint(network, generator, optimizer)
         self.write_results(finished=False)
 
-    def _save_checkpoint(self, network, generator):
+    def _save_checkpoint(self, network, generator, optimizer):
+        """Write the network's state_dict (on the CPU), the optimizer's and the generator's state, atomically."""
         checkpoint = {"history": self.history, "wall_time_s": self.wall_time,
-                      "weights": [w.cpu() for w in network.weights], "biases": [b.cpu() for b in network.biases],
+                      "network": {key: value.cpu() for key, value in network.state_dict().items()},
+                      "optimizer": optimizer.state_dict() if optimizer is not None else {},
                       "generator": generator.get_state() if generator is not None else torch.empty(0)}
         partial = self.checkpoint_path.with_suffix(".partial")
         torch.save(checkpoint, partial)

@@ -1,20 +1,24 @@
-"""A fully connected sigmoid network, as network.py (Ch.1) and network2.py (Ch.3).
+"""The network: a stack of layers (repro/layers.py) and a cost, as a ``torch.nn.Module``.
 
-The network is its parameters and three ways to take the gradient of its cost:
+``Network.create`` builds network.py's and network2.py's fully connected sigmoid network
+(Ch.1–5); ``Network3.create`` (repro/network3.py) builds network3's (Ch.6). Three ways
+to take the gradient of the cost, one per training backend:
 
-- ``backprop``: BP1–BP4 called directly, no autograd engine (the ``manual`` backend);
-- ``cost_by_functions``: the same equations as autograd Functions (the referee's view
-  of the hand-written backward: ``gradcheck`` and parity tests run through it);
-- ``cost_by_autograd``: ordinary torch ops, differentiated by autograd (the
-  ``autograd`` backend and the referee).
+- ``backprop``: BP1–BP4 called directly, no autograd engine (``manual``);
+- ``network.cost(x, y).backward()``: the same equations, run by the engine through the
+  layers' autograd Functions (``function``);
+- ``network.cost(x, y, ops=AUTOGRAD).backward()``: plain torch ops, differentiated by
+  autograd (``autograd``, the referee).
 """
 
 import math
-from dataclasses import dataclass
 
 import torch
+from torch import nn
 
-from repro.backprop import Activation, Cost, Sigmoid, WeightedInput, hidden_delta, layer_gradients
+from repro.backprop import hidden_delta
+from repro.conv import dropout_mask
+from repro.layers import AUTOGRAD, HAND_WRITTEN, FullyConnected
 
 
 def large_weight_initializer(sizes, generator):
@@ -38,76 +42,85 @@ def default_weight_initializer(sizes, generator):
 INITIALIZERS = {"default": default_weight_initializer, "large": large_weight_initializer}
 
 
-@dataclass
-class Network:
-    """Layers of sizes ``sizes``. Hidden layers apply ``activation``; the output layer is always σ,
-    which the costs' ``fn`` and ``delta`` assume (network2's output neurons are sigmoid)."""
+class Network(nn.Module):
+    """Layers applied in turn, then a cost of the last layer's weighted input zᴸ.
 
-    weights: list  # w^l, (n_l, n_{l-1}) for l = 1 … L
-    biases: list  # b^l, (n_l,)
-    cost: type
-    activation: type
+    ``forward`` returns zᴸ: σ (network2) or softmax (network3) belongs to the cost,
+    ``cost_function.output``, as BP1 is written in zᴸ.
+    """
+
+    def __init__(self, layers, cost_function):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+        self.cost_function = cost_function  # network2's ``cost``: fn(z, y), delta(z, a, y), output(z)
 
     @classmethod
     def create(cls, sizes, cost, activation, init, generator, device="cpu", dtype=torch.float32):
-        """Return a new network, initialised on the CPU from ``generator`` so every device starts alike."""
-        weights, biases = INITIALIZERS[init](sizes, generator)
-        to = dict(device=device, dtype=dtype)
-        return cls([w.to(**to) for w in weights], [b.to(**to) for b in biases], cost, activation)
+        """Return network2's Network(sizes), initialised on the CPU from ``generator`` so every device starts alike.
+
+        Hidden layers apply ``activation``; the output layer is σ, in the cost (network2's output neurons).
+        """
+        n_layers = len(sizes) - 1
+        network = cls([FullyConnected(n_in, n_out, activation if l < n_layers else None)
+                       for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1)], cost)
+        network.set_parameters(*INITIALIZERS[init](sizes, generator))
+        return network.to(device, dtype)
+
+    @torch.no_grad()
+    def set_parameters(self, weights, biases):
+        for layer, w, b in zip(self.layers, weights, biases):
+            layer.weight.copy_(w)
+            layer.bias.copy_(b)
+
+    def extra_repr(self):
+        if all(type(layer) is FullyConnected for layer in self.layers):  # network2's: say its sizes, as the book
+            sizes = [self.layers[0].weight.shape[1]] + [layer.weight.shape[0] for layer in self.layers]
+            return f"sizes={sizes}, cost={self.cost_function.name}"
+        return f"cost={self.cost_function.name}"
 
     @property
-    def parameters(self):
-        return self.weights + self.biases
+    def weights(self):
+        return [layer.weight for layer in self.layers]
 
-    def feedforward(self, a):
-        """Return the weighted inputs zˡ and activations aˡ of every layer (a⁰ = x)."""
-        zs, activations = [], [a]
-        for l, (w, b) in enumerate(zip(self.weights, self.biases), start=1):
-            zs.append(a @ w.T + b)  # zˡ = wˡaˡ⁻¹ + bˡ        (m, n_l)
-            a = (self.activation if l < len(self.weights) else Sigmoid).fn(zs[-1])  # aˡ = σ(zˡ)
-            activations.append(a)
-        return zs, activations
+    @property
+    def biases(self):
+        return [layer.bias for layer in self.layers]
 
-    def backprop(self, x, y):
-        """Return (nabla_w, nabla_b): ∂C/∂w and ∂C/∂b summed over the mini-batch (Ch.2).
+    def forward(self, x, masks=None, ops=HAND_WRITTEN):
+        """Return zᴸ for the inputs x; masks: one dropout mask per layer (or None) in training."""
+        for layer, mask in zip(self.layers, masks or [None] * len(self.layers)):
+            x = layer(x, mask, ops)
+        return x
+
+    def cost(self, x, y, masks=None, ops=HAND_WRITTEN):
+        """Return the mini-batch's mean cost (1/m) Σₓ Cₓ: ``.backward()`` on it runs BP1–BP4."""
+        return ops.cost(self(x, masks, ops), y, self.cost_function)
+
+    def backprop(self, x, y, masks=None):
+        """Return (nabla_w, nabla_b, zᴸ): ∂C/∂w and ∂C/∂b summed over the mini-batch (Ch.2), by hand.
 
         As network2.backprop, with the mini-batch as one matrix instead of a loop
         over examples. DEVIATION(book): batched matrices (Ch.2's own exercise).
         """
-        zs, activations = self.feedforward(x)
-        delta = self.cost.delta(zs[-1], activations[-1], y)  # (BP1)
-        nabla_w, nabla_b = [None] * len(self.weights), [None] * len(self.biases)
-        for l in reversed(range(len(self.weights))):
-            grad_a_prev, nabla_w[l], nabla_b[l] = layer_gradients(delta, activations[l], self.weights[l])
+        a, caches = x, []
+        for layer, mask in zip(self.layers, masks or [None] * len(self.layers)):
+            a, cache = layer.feedforward(a, mask)
+            caches.append(cache)  # each ends with the layer's zˡ
+        delta = self.cost_function.delta(a, self.cost_function.output(a), y)  # (BP1) δᴸ
+        nabla_w, nabla_b = [None] * len(self.layers), [None] * len(self.layers)
+        for l in reversed(range(len(self.layers))):
+            grad_a_prev, nabla_w[l], nabla_b[l] = self.layers[l].gradients(delta, caches[l], need_input=l > 0)
             if l > 0:
-                delta = hidden_delta(grad_a_prev, zs[l - 1], self.activation)  # (BP2)
-        return nabla_w, nabla_b
+                delta = hidden_delta(grad_a_prev, caches[l - 1][-1], self.layers[l - 1].activation)  # (BP2)
+        return nabla_w, nabla_b, a
 
-    def cost_by_functions(self, x, y, weights=None, biases=None):
-        """Return the mean cost of (x, y), built from the hand-written autograd Functions."""
-        weights, biases = weights or self.weights, biases or self.biases
-        a = x
-        for w, b in zip(weights[:-1], biases[:-1]):
-            a = Activation.apply(WeightedInput.apply(a, w, b), self.activation)
-        return Cost.apply(WeightedInput.apply(a, weights[-1], biases[-1]), y, self.cost)
-
-    def cost_by_autograd(self, x, y, weights=None, biases=None):
-        """Return the same mean cost from ordinary torch ops, for autograd to differentiate."""
-        weights, biases = weights or self.weights, biases or self.biases
-        a = x
-        for w, b in zip(weights[:-1], biases[:-1]):
-            a = self.activation.fn(a @ w.T + b)
-        return self.cost.fn(a @ weights[-1].T + biases[-1], y).mean()
+    def dropout_masks(self, m, generator):
+        """Return one fresh mask per layer for a mini-batch of m (None where p = 0), drawn from generator."""
+        return [dropout_mask((m, layer.weight.shape[1]), layer.p_dropout, generator, layer.weight)
+                if getattr(layer, "p_dropout", 0) > 0 else None for layer in self.layers]
 
     @torch.no_grad()
-    def evaluate(self, x, labels, y, lmbda=0.0):
-        """Return (total cost, number correct) on a data set, as network2's total_cost and accuracy.
-
-        The cost is the mean per-example cost plus 0.5·(λ/n)·Σ‖w‖², with n the size of
-        *this* data set (network2 passes ``len(data)``: 10,000 for validation and test).
-        """
-        zs, activations = self.feedforward(x)
-        decay = 0.5 * (lmbda / len(x)) * sum((w ** 2).sum() for w in self.weights)
-        cost = self.cost.fn(zs[-1], y).mean() + decay
-        correct = (activations[-1].argmax(1) == labels).sum()
-        return cost.item(), int(correct)
+    def predict(self, x, chunk=1000):
+        """Return the digit the network picks for each input, the most active output neuron (chunk at a time)."""
+        return torch.cat([self.cost_function.output(self(x[k:k + chunk], ops=AUTOGRAD)).argmax(1)
+                          for k in range(0, len(x), chunk)])

@@ -16,9 +16,10 @@ from tqdm import tqdm
 
 from repro.backprop import ACTIVATIONS, COSTS
 from repro.data import N_TRAINING
+from repro.layers import AUTOGRAD, OPS
 from repro.network import INITIALIZERS, Network
 
-BACKENDS = ("manual", "autograd")
+BACKENDS = ("manual", "function", "autograd")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class SGDConfig:
     epochs: int = 30
     train_size: int = N_TRAINING  # n: train on the first n of the 50,000 training images
     evaluation: str = "test"  # the split measured every epoch: "test" or "validation"
-    backend: str = "manual"  # "manual": BP1–BP4 by hand; "autograd": torch's referee
+    backend: str = "manual"  # "manual": BP1–BP4 called directly; "function": loss.backward() through them; "autograd"
     device: str = "cpu"
 
     def __post_init__(self):
@@ -76,9 +77,7 @@ def sgd_update(network, nabla_w, nabla_b, step_size, weight_decay):
     """Apply w ← (1 − weight_decay)·w − step_size·nabla_w and b ← b − step_size·nabla_b in place.
 
     network2's Eq. 93 is this with step_size = η/m on gradients summed over the
-    mini-batch and weight_decay = ηλ/n. In torch's terms it is ``torch.optim.SGD``
-    with lr = η on the mean gradient and ``weight_decay = λ/n`` on the weights
-    only: (1 − η·λ/n)w − η·(1/m)Σ∇Cₓ. tests/test_training.py proves the two equal.
+    mini-batch and weight_decay = ηλ/n. The ``manual`` backend's update.
     """
     for w, nabla in zip(network.weights, nabla_w):
         w.mul_(1 - weight_decay).sub_(step_size * nabla)
@@ -86,57 +85,77 @@ def sgd_update(network, nabla_w, nabla_b, step_size, weight_decay):
         b.sub_(step_size * nabla)
 
 
-def autograd_gradients(network, x, y):
-    """Return (∂C/∂w, ∂C/∂b) of the mini-batch's mean cost, from torch's autograd."""
-    params = [p.detach().requires_grad_() for p in network.parameters]
-    depth = len(network.weights)
-    cost = network.cost_by_autograd(x, y, params[:depth], params[depth:])
-    grads = torch.autograd.grad(cost, params)
-    return grads[:depth], grads[depth:]
+def sgd(network, eta, weight_decay):
+    """Return the same update as ``torch.optim.SGD``: lr = η on the mean gradient, weight_decay on weights only.
+
+    torch's step is w ← w − η(∇C̄ + weight_decay·w) = (1 − η·weight_decay)w − η(1/m)Σₓ∇Cₓ:
+    network2's Eq. 93 with weight_decay = λ/n, network3's with λ·m/n; biases are not
+    decayed (Eq. 94). tests/test_training.py and tests/test_conv.py prove the two equal.
+    ``foreach`` runs one kernel per kind of update for all parameters: at m = 10 the
+    per-parameter Python loop would cost more than the arithmetic.
+    """
+    return torch.optim.SGD([{"params": network.weights, "weight_decay": weight_decay},
+                            {"params": network.biases, "weight_decay": 0.0}], lr=eta, foreach=True)
 
 
-def train_step(network, x, y, cfg, n):
-    """One mini-batch of SGD on (x, y), with network2's update rule."""
-    weight_decay = cfg.eta * cfg.lmbda / n  # ηλ/n
-    if cfg.backend == "manual":
-        nabla_w, nabla_b = network.backprop(x, y)  # Σₓ over the mini-batch
-        sgd_update(network, nabla_w, nabla_b, cfg.eta / len(x), weight_decay)
-    else:
-        nabla_w, nabla_b = autograd_gradients(network, x, y)  # (1/m) Σₓ
-        sgd_update(network, nabla_w, nabla_b, cfg.eta, weight_decay)
+def train_step(network, x, y, backend, eta, decay, optimizer=None, masks=None):
+    """One mini-batch of SGD on (x, y); return zᴸ. ``manual`` shrinks w by ``decay`` (ηλ/n), the others by optimizer."""
+    if backend == "manual":
+        with torch.no_grad():
+            nabla_w, nabla_b, z = network.backprop(x, y, masks)  # Σₓ over the mini-batch
+            sgd_update(network, nabla_w, nabla_b, eta / len(x), decay)
+        return z
+    optimizer.zero_grad()
+    z = network(x, masks, OPS[backend])
+    OPS[backend].cost(z, y, network.cost_function).backward()  # "function": BP1–BP4 by the engine
+    optimizer.step()
+    return z.detach()
 
 
+@torch.no_grad()
 def evaluate(network, splits, lmbda):
-    """Return {"accuracy/<split>": %, "cost/<split>": C, "correct/<split>": count} for each split."""
+    """Return {"accuracy/<split>": %, "cost/<split>": C, "correct/<split>": count} for each split.
+
+    As network2's total_cost and accuracy: the mean per-example cost plus 0.5·(λ/n)·Σ‖w‖²,
+    with n the size of *this* data set (network2 passes ``len(data)``: 10,000 for
+    validation and test).
+    """
     metrics = {}
     for name, split in splits.items():
-        cost, correct = network.evaluate(split.images, split.labels, split.one_hot(), lmbda)
+        z = network(split.images, ops=AUTOGRAD)
+        decay = 0.5 * (lmbda / len(split)) * sum((w ** 2).sum() for w in network.weights)
+        cost = (network.cost_function.fn(z, split.one_hot()).mean() + decay).item()
+        correct = int((network.cost_function.output(z).argmax(1) == split.labels).sum())
         metrics |= {f"accuracy/{name}": 100 * correct / len(split), f"cost/{name}": cost,
                     f"correct/{name}": correct}
     return metrics
 
 
 def new_network(cfg, log):
-    """Return (network, generator, first epoch): a fresh network seeded by the run, or the checkpointed one."""
+    """Return (network, optimizer, generator, first epoch): fresh, seeded by the run, or from its checkpoint."""
     generator = torch.Generator().manual_seed(log.seed)
     network = Network.create(cfg.sizes, COSTS[cfg.cost], ACTIVATIONS[cfg.activation], cfg.init,
                              generator, cfg.device)
-    return network, generator, log.resume(network, generator)
+    optimizer = sgd(network, cfg.eta, cfg.lmbda / cfg.train_size) if cfg.backend != "manual" else None
+    return network, optimizer, generator, log.resume(network, generator, optimizer)
 
 
 def train_network(cfg, data, log):
     """Train a fresh (or resumed) network with ``cfg``; return the per-epoch metrics."""
-    network, generator, start_epoch = new_network(cfg, log)
+    network, optimizer, generator, start_epoch = new_network(cfg, log)
     training = data.training.first(cfg.train_size)
     x, y = training.images, training.one_hot()
     n, m = len(x), cfg.mini_batch_size
     splits = {"train": training, cfg.evaluation: getattr(data, cfg.evaluation)}
+    decay = cfg.eta * cfg.lmbda / n  # ηλ/n
     for epoch in range(start_epoch, cfg.epochs):
+        network.train()
         order = torch.randperm(n, generator=generator).to(x.device)  # random.shuffle(training_data)
         x_epoch, y_epoch = x[order], y[order]
         for k in tqdm(range(0, n, m), desc=f"epoch {epoch}", leave=False, disable=None):
-            train_step(network, x_epoch[k:k + m], y_epoch[k:k + m], cfg, n)
+            train_step(network, x_epoch[k:k + m], y_epoch[k:k + m], cfg.backend, cfg.eta, decay, optimizer)
+        network.eval()
         metrics = evaluate(network, splits, cfg.lmbda)
         print(f"Epoch {epoch}: {metrics[f'correct/{cfg.evaluation}']} / {len(splits[cfg.evaluation])}")
-        log.epoch(epoch, metrics, network, generator)
+        log.epoch(epoch, metrics, network, generator, optimizer)
     return log.history

@@ -6,7 +6,7 @@ network3 minimises, per mini-batch of m, the mean log-likelihood plus an L2 term
 
 so each step is w ← (1 − η·λ·m/n)·w − η·∇C̄ and b ← b − η·∇C̄ (C̄ the mean term; biases
 are not decayed): torch.optim.SGD with weight_decay = λ·m/n on the weights only, ten
-times network2's λ/n at m = 10 (tests/test_conv.py proves the two equal). Unlike
+times network2's λ/n at m = 10 (repro.train.sgd; tests/test_conv.py proves the two equal). Unlike
 network2, the mini-batches follow the training set's order every epoch (no reshuffle).
 After each epoch network3 measures validation accuracy, and test accuracy only when
 validation reached its best so far (ties included); chapter 6 reports that test
@@ -21,8 +21,9 @@ from tqdm import tqdm
 
 from repro.backprop import ACTIVATIONS
 from repro.data import N_TRAINING, expanded
-from repro.network3 import ConvPoolLayer, Network3
-from repro.train import refuse_unless, sgd_update
+from repro.layers import ConvPool
+from repro.network3 import Network3
+from repro.train import refuse_unless, sgd, train_step
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Network3Config:
     train_size: int = N_TRAINING  # n: train on the first n of the 50,000 training images (before expansion)
     expanded: bool = False  # Ch.6 "Expanding the training data": 5n images, each shifted one pixel 4 ways
     select_on: str = "validation"  # report test accuracy at the best epoch of this split, as Ch.6
-    backend: str = "manual"  # "manual": backprop by hand; "autograd": torch's referee
+    backend: str = "manual"  # "manual": backprop called directly; "function": loss.backward() through it; "autograd"
     device: str = "cpu"
 
     def __post_init__(self):
@@ -63,38 +64,21 @@ class Network3Config:
         return asdict(self)
 
 
-def autograd_gradients(network, x, y, masks):
-    """Return (∂C/∂w, ∂C/∂b, C) of the mini-batch's mean cost through plain torch ops, from autograd."""
-    params = [p.detach().requires_grad_() for p in network.parameters]
-    depth = len(network.layers)
-    cost = network.with_parameters(params[:depth], params[depth:]).cost(x, y, masks)
-    grads = torch.autograd.grad(cost, params)
-    return grads[:depth], grads[depth:], cost.detach()
-
-
-def train_step(network, x, y, cfg, weight_decay, generator):
-    """One mini-batch of network3's SGD on (x, y), dropout masks from generator; return its mean cost."""
-    masks = network.dropout_masks(len(x), generator)  # one draw serves either backend
-    if cfg.backend == "manual":
-        nabla_w, nabla_b, cost = network.backprop(x, y, masks)  # Σₓ over the mini-batch
-        sgd_update(network, nabla_w, nabla_b, cfg.eta / len(x), weight_decay)
-    else:
-        nabla_w, nabla_b, cost = autograd_gradients(network, x, y, masks)  # (1/m) Σₓ
-        sgd_update(network, nabla_w, nabla_b, cfg.eta, weight_decay)
-    return cost
-
-
-def train_one_epoch(network, x, y, cfg, generator, desc=""):
+def train_one_epoch(network, x, y, cfg, optimizer, generator, desc=""):
     """One pass over the mini-batches in file order; return network3's training cost, averaged over them."""
     m, batches = cfg.mini_batch_size, len(x) // cfg.mini_batch_size  # network3 drops a last partial batch
     l2 = cfg.lmbda * m / len(x)  # λ / num_training_batches
     total = torch.zeros((), dtype=x.dtype, device=x.device)  # summed on the device: no sync per step
+    network.train()
     for k in tqdm(range(0, batches * m, m), desc=desc, leave=False, disable=None):
-        total += train_step(network, x[k:k + m], y[k:k + m], cfg, cfg.eta * l2, generator)
+        masks = network.dropout_masks(m, generator)  # one draw serves every backend
+        z = train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, cfg.eta * l2, optimizer, masks)
+        total += network.cost_function.fn(z, y[k:k + m]).mean()
     return total.item() / batches + 0.5 * l2 * sum((w ** 2).sum().item() for w in network.weights)
 
 
 def accuracy(network, split, name):
+    network.eval()
     correct = int((network.predict(split.images) == split.labels).sum())
     return {f"accuracy/{name}": 100 * correct / len(split), f"correct/{name}": correct}
 
@@ -111,9 +95,9 @@ def evaluate(network, data, best_validation):
 
 def first_layer_filters(network):
     """Return the first conv layer's kernels as an image grid, darker = larger weight, as the book's figure."""
-    if not isinstance(network.layers[0], ConvPoolLayer):
+    if not isinstance(network.layers[0], ConvPool):
         return {}
-    kernels = -network.layers[0].w.detach().cpu()  # (n_maps, 1, 5, 5); Ch.6: "Darker blocks mean a larger weight"
+    kernels = -network.layers[0].weight.detach().cpu()  # (n_maps, 1, 5, 5); Ch.6: "Darker blocks mean a larger weight"
     kernels = kernels.repeat_interleave(8, 2).repeat_interleave(8, 3)  # 40×40 pixels each, to be seen
     return {"filters/layer1": make_grid(kernels, nrow=10, padding=4, normalize=True, pad_value=1.0)}
 
@@ -126,14 +110,16 @@ def train_network3(cfg, data, log):
         training = expanded(training, generator)
     network = Network3.create(cfg.conv_maps, cfg.fc_sizes, ACTIVATIONS[cfg.activation], cfg.p_dropout,
                               generator, cfg.device)
+    weight_decay = cfg.lmbda * cfg.mini_batch_size / len(training)  # λ·m/n
+    optimizer = sgd(network, cfg.eta, weight_decay) if cfg.backend != "manual" else None
     dropout_generator = torch.Generator(device=training.images.device).manual_seed(log.seed)
-    start_epoch = log.resume(network, dropout_generator)
+    start_epoch = log.resume(network, dropout_generator, optimizer)
     best_validation = max((row["accuracy/validation"] for row in log.history), default=-1.0)
     x, y = training.images, training.one_hot()
     for epoch in range(start_epoch, cfg.epochs):
-        cost = train_one_epoch(network, x, y, cfg, dropout_generator, desc=f"epoch {epoch}")
+        cost = train_one_epoch(network, x, y, cfg, optimizer, dropout_generator, desc=f"epoch {epoch}")
         print(f"Epoch {epoch}: ", end="")
         metrics = evaluate(network, data, best_validation) | {"cost/train": cost}
         best_validation = max(best_validation, metrics["accuracy/validation"])
-        log.epoch(epoch, metrics, network, dropout_generator, images=first_layer_filters(network))
+        log.epoch(epoch, metrics, network, dropout_generator, optimizer, images=first_layer_filters(network))
     return network
