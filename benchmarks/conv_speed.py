@@ -4,7 +4,8 @@ ConvPool(1→20) → ConvPool(20→40) → FC(640→100) → Softmax(100→10), 
 η = 0.1, the 50,000 training images in file order (network3), no evaluation:
 
   (b) manual: the conv, pool and BP1–BP4 equations by hand, called directly, float32;
-  (c) autograd: the same network in plain torch ops (F.conv2d, F.max_pool2d), differentiated by torch.
+  (c) function: cost.backward() through the layers' hand-written Functions, torch.optim.SGD;
+  (d) autograd: the same network in plain torch ops (F.conv2d, F.max_pool2d), differentiated by torch.
 
 Each row times the first --batches mini-batches (after a few warm-up steps), the best
 of --repeats tries, and scales the time to an epoch of 5,000 mini-batches; the table
@@ -12,7 +13,8 @@ says how many were timed. On a shared CPU the torch thread count matters a great
 the small ops of an m = 10 step gain little from a second thread, and with another
 process busy on one of the two cores, OpenMP's spinning threads made a step ~30× slower
 here (OMP_WAIT_POLICY=PASSIVE cures most of it). So each thread count gets its rows.
-Issue #4's targets: (b) within 1.5× of (c); at most 20 s per epoch on the 2-core CPU.
+Targets on the 2-core CPU: (b) within 1.5× of (d) and at most 20 s per epoch (issue #4);
+(c) within 1.3× of (b) (issue #9).
 """
 
 import argparse
@@ -20,10 +22,9 @@ import time
 
 import torch
 
-from repro.backprop import Sigmoid
 from repro.data import load_mnist
-from repro.network3 import Network3
-from repro.train3 import Network3Config, train_step
+from repro.train import sgd, train_step
+from repro.train3 import Network3Config
 
 CONFIG = Network3Config(conv_maps=(20, 40), fc_sizes=(100,), activation="sigmoid", eta=0.1, mini_batch_size=10)
 WARM_UP = 20
@@ -32,15 +33,15 @@ WARM_UP = 20
 def seconds_per_epoch(x, y, cfg, batches, seed=0):
     """Return the time of `batches` mini-batches of SGD, scaled to one epoch of len(x) images."""
     generator = torch.Generator().manual_seed(seed)
-    network = Network3.create(cfg.conv_maps, cfg.fc_sizes, Sigmoid, cfg.p_dropout, generator, cfg.device)
-    m, dropout = cfg.mini_batch_size, torch.Generator(device=cfg.device).manual_seed(seed)
+    network = cfg.network(generator)
+    optimizer, m = sgd(network, cfg.eta, 0.0), cfg.mini_batch_size
     synchronize = torch.cuda.synchronize if cfg.device.startswith("cuda") else (lambda: None)
     for k in range(0, WARM_UP * m, m):
-        train_step(network, x[k:k + m], y[k:k + m], cfg, 0.0, dropout)
+        train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, 0.0, optimizer)
     synchronize()
     started = time.perf_counter()
     for k in range(0, batches * m, m):
-        train_step(network, x[k:k + m], y[k:k + m], cfg, 0.0, dropout)
+        train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, 0.0, optimizer)
     synchronize()
     return (time.perf_counter() - started) * (len(x) // m) / batches
 
@@ -61,14 +62,15 @@ def main():
             times = {backend: min(seconds_per_epoch(x, y, Network3Config(**{**CONFIG.as_dict(), "backend": backend,
                                                                          "device": device}), args.batches)
                                   for _ in range(args.repeats))
-                     for backend in ("manual", "autograd")}
+                     for backend in ("manual", "function", "autograd")}
             rows.append((device, threads, times))
     print(f"conv2 network (ConvPool 20, ConvPool 40, FC 100, softmax), m = 10, 50,000 images; torch {torch.__version__}; "
           f"each row times {args.batches} of the 5,000 mini-batches (best of {args.repeats}) and scales to an epoch\n")
-    print("| device | threads | (b) manual s / epoch | (c) autograd s / epoch | manual / autograd |\n|---|---|---|---|---|")
+    print("| device | threads | (b) manual s / epoch | (c) function s / epoch | (d) autograd s / epoch "
+          "| manual / autograd | function / manual |\n|---|---|---|---|---|---|---|")
     for device, threads, times in rows:
-        print(f"| {device} | {threads} | {times['manual']:.1f} | {times['autograd']:.1f} | "
-              f"{times['manual'] / times['autograd']:.2f}× |")
+        print(f"| {device} | {threads} | {times['manual']:.1f} | {times['function']:.1f} | {times['autograd']:.1f} | "
+              f"{times['manual'] / times['autograd']:.2f}× | {times['function'] / times['manual']:.2f}× |")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,15 @@
-"""Seconds per training epoch of the chapter-1 network, three ways: ``python benchmarks/epoch_speed.py``.
+"""Seconds per training epoch of the chapter-1 network, four ways: ``python benchmarks/epoch_speed.py``.
 
 [784, 30, 10], quadratic cost, m = 10, η = 3.0, all 50,000 training images, one
 epoch each (no evaluation), on the CPU unless --device cuda:
 
   (a) the book's algorithm per example in NumPy (repro/numpy_reference.py), float64 as network.py;
   (b) the manual backend: BP1–BP4 by hand, called directly, float32;
-  (c) the autograd backend: the same network in plain torch ops, loss.backward-style, float32.
+  (c) the function backend: cost.backward() through the hand-written Functions, torch.optim.SGD;
+  (d) the autograd backend: the same network in plain torch ops, cost.backward(), torch.optim.SGD.
 
-Prints one Markdown table with the ratio of each to (a). Issue #2's target: (b) at
-least 2× faster than (a) on the 2-core CI machine.
+Prints one Markdown table with the ratio of each to (a), and of (c) to (b). Targets
+(issues #2, #9) on the 2-core CI machine: (b) at least 5× faster than (a); (c) within 3× of (b).
 """
 
 import argparse
@@ -18,12 +19,12 @@ import numpy as np
 import torch
 
 from repro import numpy_reference
-from repro.backprop import COSTS, ACTIVATIONS
 from repro.data import load_mnist
-from repro.network import Network
-from repro.train import SGDConfig, train_step
+from repro.train import SGDConfig, sgd, train_step
 
 CONFIG = SGDConfig(sizes=(784, 30, 10), cost="quadratic", init="large", eta=3.0, epochs=1)
+LABELS = {"manual": "(b) manual: BP1–BP4 by hand", "function": "(c) function: cost.backward() through them",
+          "autograd": "(d) autograd: torch's referee"}
 
 
 def numpy_epoch(x, y, cfg, seed):
@@ -41,15 +42,16 @@ def numpy_epoch(x, y, cfg, seed):
 
 def torch_epoch(x, y, cfg, seed):
     generator = torch.Generator().manual_seed(seed)
-    network = Network.create(cfg.sizes, COSTS[cfg.cost], ACTIVATIONS[cfg.activation], cfg.init, generator,
-                             cfg.device)
+    network = cfg.network(generator)
+    optimizer = sgd(network, cfg.eta, 0.0) if cfg.backend != "manual" else None
     order = torch.randperm(len(x), generator=generator).to(x.device)
     x, y = x[order], y[order]
     synchronize = torch.cuda.synchronize if cfg.device.startswith("cuda") else (lambda: None)
     synchronize()
     started = time.perf_counter()
     for k in range(0, len(x), cfg.mini_batch_size):
-        train_step(network, x[k:k + cfg.mini_batch_size], y[k:k + cfg.mini_batch_size], cfg, len(x))
+        train_step(network, x[k:k + cfg.mini_batch_size], y[k:k + cfg.mini_batch_size], cfg.backend, cfg.eta, 0.0,
+                   optimizer)
     synchronize()
     return time.perf_counter() - started
 
@@ -65,16 +67,15 @@ def main():
     x, y = data.images, data.one_hot()
     rows = [("(a) NumPy, per example (the book's algorithm)", "cpu",
              numpy_epoch(x.numpy(), y.numpy(), CONFIG, args.seed))]
-    for backend in ("manual", "autograd"):
+    for backend, label in LABELS.items():
         cfg = SGDConfig(**{**CONFIG.as_dict(), "backend": backend, "device": args.device})
-        label = "(b) manual: BP1–BP4 by hand" if backend == "manual" else "(c) autograd: torch's referee"
         rows.append((label, args.device, torch_epoch(x.to(args.device), y.to(args.device), cfg, args.seed)))
     baseline = rows[0][2]
     print(f"[784, 30, 10], m = 10, one epoch of 50,000 images; torch {torch.__version__}, "
           f"{torch.get_num_threads()} thread(s)\n")
-    print("| implementation | device | s / epoch | speed-up vs (a) |\n|---|---|---|---|")
+    print("| implementation | device | s / epoch | speed-up vs (a) | time vs (b) |\n|---|---|---|---|---|")
     for label, device, seconds in rows:
-        print(f"| {label} | {device} | {seconds:.2f} | {baseline / seconds:.1f}× |")
+        print(f"| {label} | {device} | {seconds:.2f} | {baseline / seconds:.1f}× | {seconds / rows[1][2]:.2f}× |")
 
 
 if __name__ == "__main__":

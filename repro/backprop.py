@@ -145,6 +145,24 @@ def hidden_delta(grad_a, z, activation):
 
 # --- the same equations as autograd Functions: what loss.backward() runs -------------------
 
+class WeightedInputFunction(torch.autograd.Function):
+    """zᴸ = wᴸaᴸ⁻¹ + bᴸ, an output layer (σ or softmax is the cost's); backward is BP3, BP4 and (wᴸ)ᵀδᴸ."""
+
+    @staticmethod
+    def forward(a_prev, w, b):
+        return fully_connected(a_prev, w, b, None)[0]
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(*inputs[:2])
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, delta):  # the incoming gradient ∂C/∂zᴸ is δᴸ by definition (Eq. 29), from BP1
+        a_prev, w = ctx.saved_tensors
+        return layer_gradients(delta, a_prev, w, need_input=ctx.needs_input_grad[0])
+
+
 class FullyConnectedFunction(torch.autograd.Function):
     """aˡ = σ(wˡaˡ⁻¹ + bˡ) in one node; backward is BP2's ⊙ σ′(zˡ), then BP3, BP4 and (wˡ)ᵀδˡ.
 
@@ -167,7 +185,7 @@ class FullyConnectedFunction(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad_a, _grad_z):
         a_prev, w, z = ctx.saved_tensors
-        delta = grad_a if ctx.activation is None else hidden_delta(grad_a, z, ctx.activation)  # (BP2)
+        delta = hidden_delta(grad_a, z, ctx.activation)  # (BP2) δˡ = ∂C/∂aˡ ⊙ σ′(zˡ)
         return *layer_gradients(delta, a_prev, w, need_input=ctx.needs_input_grad[0]), None  # (BP3), (BP4)
 
 

@@ -57,8 +57,9 @@ class Split:
         """Return the first n examples, as the book's ``training_data[:1000]`` in fig/*.py."""
         return Split(self.images[:n], self.labels[:n])
 
-    def to(self, device):
-        return Split(self.images.to(device), self.labels.to(device))
+    def to(self, device=None, dtype=None):
+        """Return the split on device, its images in dtype (float64 for exact comparisons); labels stay int64."""
+        return Split(self.images.to(device=device, dtype=dtype), self.labels.to(device=device))
 
     def one_hot(self):
         """Return the (n, 10) target vectors y(x) of these labels, in the images' dtype."""
@@ -71,8 +72,8 @@ class MNIST:
     validation: Split
     test: Split
 
-    def to(self, device):
-        return MNIST(*(split.to(device) for split in (self.training, self.validation, self.test)))
+    def to(self, device=None, dtype=None):
+        return MNIST(*(split.to(device, dtype) for split in (self.training, self.validation, self.test)))
 
 
 def load_mnist(path=None, download=False):

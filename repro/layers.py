@@ -23,11 +23,20 @@ from types import SimpleNamespace
 import torch
 from torch import nn
 
-from repro.backprop import CostFunction, FullyConnectedFunction, fully_connected, layer_gradients
+from repro.backprop import (CostFunction, FullyConnectedFunction, WeightedInputFunction, fully_connected,
+                            layer_gradients)
 from repro.conv import ConvPoolFunction, DropoutFunction, conv_pool, conv_pool_gradients, dropout_gradient, dropout_mask
 
+
+def hand_written_fully_connected(x, w, b, activation):
+    """Return aˡ of a hidden layer, or zᴸ of an output layer (activation None), through their Functions."""
+    if activation is None:
+        return WeightedInputFunction.apply(x, w, b)
+    return FullyConnectedFunction.apply(x, w, b, activation)[0]
+
+
 HAND_WRITTEN = SimpleNamespace(  # the default: backward by BP1–BP4
-    fully_connected=lambda *inputs: FullyConnectedFunction.apply(*inputs)[0],
+    fully_connected=hand_written_fully_connected,
     conv_pool=lambda *inputs: ConvPoolFunction.apply(*inputs)[0],
     dropout=DropoutFunction.apply, cost=CostFunction.apply,
 )

@@ -4,12 +4,14 @@
     python -m repro.run chap3_crossentropy --variant hidden100 --seed 1 2 3
     python -m repro.run chap1_network --epochs 1 --train-size 2000 --backend autograd
     python -m repro.run --resume logs/chap1_network/default__seed0__20261122-180000
+    python -m repro.run --evaluate logs/chap1_network/default__seed0__20261122-180000
 
 NAME is a module of ``experiments/``. Each exports ``VARIANTS`` (name → frozen config
 dataclass whose defaults are the book's), ``EXPECTED`` (the book's numbers and our
 bands) and ``run(cfg, data, log)``. Every field of the config can be overridden on
 the command line (``--mini-batch-size 20``); bad values are refused before any data
 is loaded, and nothing is written for a name or variant that does not exist.
+``load_network(run_dir)`` returns a run's trained network, a ``torch.nn.Module``.
 """
 
 import argparse
@@ -26,12 +28,18 @@ import torch
 import experiments
 from repro.data import DataError, load_mnist
 from repro.log import RunLog
+from repro.train import evaluate
+from repro.train3 import Network3Config, accuracy
 
 EXIT_USAGE = 2
 
 
 class UsageError(Exception):
     """A bad name or value on the command line: one line to stderr, exit 2."""
+
+
+class RunFolderError(Exception):
+    """A run folder whose checkpoint is missing or damaged: one line to stderr, exit 1."""
 
 
 def experiment_names():
@@ -55,6 +63,50 @@ def load_experiment(name):
         hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(names)}"
         raise UsageError(f"unknown experiment {name!r}; {hint} (python -m repro.run --list)")
     return importlib.import_module(f"experiments.{name}")
+
+
+def read_record(run_dir):
+    """Return (experiment module, config) of a run folder from its config.json, or raise UsageError."""
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise UsageError(f"{run_dir} is not a run folder (it has no config.json)")
+    record = json.loads(path.read_text())
+    experiment = load_experiment(record["experiment"])
+    config_type = type(next(iter(experiment.VARIANTS.values())))  # one config class per experiment
+    return experiment, config_type(**{k: tuple(v) if isinstance(v, list) else v for k, v in record["config"].items()})
+
+
+def load_network(run_dir, device="cpu"):
+    """Return the network a run trained, as of its last checkpoint: a ``torch.nn.Module`` in eval mode.
+
+    ``load_network(run_dir)(images).argmax(1)`` classifies images (m, 784).
+    """
+    _, cfg = read_record(run_dir)
+    if getattr(cfg, "ensemble", 1) > 1:
+        raise UsageError(f"{run_dir} is an ensemble; load one of its nets, e.g. {Path(run_dir) / 'member0'}")
+    path = Path(run_dir) / "checkpoint.pt"
+    if not path.is_file():
+        raise RunFolderError(f"{path} is missing: the run ended no epoch, so it has no trained network")
+    network = dataclasses.replace(cfg, device="cpu").network(torch.Generator())  # the shapes; values come next
+    try:
+        network.load_state_dict(torch.load(path, weights_only=True, map_location="cpu")["network"])
+    except Exception as error:  # a truncated or foreign file: pickle, zip and key errors alike
+        raise RunFolderError(f"{path} is damaged or not a checkpoint of this network ({type(error).__name__}); "
+                         "resume the run or train it again") from None
+    return network.to(device).eval()
+
+
+def evaluate_run(args):
+    """Print a trained network's validation and test accuracy, one line each, as the book prints them."""
+    _, cfg = read_record(args.evaluate)
+    network = load_network(args.evaluate)
+    data = load_mnist(args.data, args.download)
+    if isinstance(cfg, Network3Config):
+        metrics = accuracy(network, data.validation, "validation") | accuracy(network, data.test, "test")
+    else:
+        metrics = evaluate(network, {"validation": data.validation, "test": data.test}, cfg.lmbda)
+    for split in ("validation", "test"):
+        print(f"{split}: {metrics[f'correct/{split}']} / {len(getattr(data, split))}")
 
 
 def variant_config(experiment, name, variant):
@@ -108,6 +160,7 @@ def main_arguments():
     parser.add_argument("--data", help="mnist.pkl.gz, or a folder holding torchvision's MNIST")
     parser.add_argument("--download", action="store_true", help="let torchvision download MNIST")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its checkpoint")
+    parser.add_argument("--evaluate", metavar="RUN_DIR", help="print a trained run's validation and test accuracy")
     parser.add_argument("--threads", type=int, default=1,
                         help="CPU threads for torch (default 1: a mini-batch of 10 is too little work to share, "
                              "and spare threads busy-wait, which on a loaded machine slows a run ~20×)")
@@ -124,6 +177,8 @@ def main(argv=None):
             return list_experiments()
         if args.resume:
             return resume(args)
+        if args.evaluate:
+            return evaluate_run(args)
         if not args.name:
             raise UsageError("name an experiment (python -m repro.run --list)")
         experiment = load_experiment(args.name)
@@ -133,7 +188,7 @@ def main(argv=None):
     except UsageError as error:
         print(f"python -m repro.run: error: {error}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
-    except DataError as error:
+    except (DataError, RunFolderError) as error:
         print(f"python -m repro.run: {error}", file=sys.stderr)
         sys.exit(1)
     for seed in args.seed:
@@ -142,12 +197,8 @@ def main(argv=None):
 
 
 def resume(args):
-    if not (Path(args.resume) / "config.json").is_file():
-        raise UsageError(f"{args.resume} is not a run folder (it has no config.json)")
+    experiment, cfg = read_record(args.resume)
     log = RunLog.reopen(args.resume)
-    experiment = load_experiment(log.experiment)
-    cfg = type(experiment.VARIANTS[log.variant])(**{k: tuple(v) if isinstance(v, list) else v
-                                                     for k, v in log.config.items()})
     data = load_mnist(args.data, args.download).to(cfg.device)
     train_and_report(experiment, cfg, data, log)
 

@@ -63,6 +63,11 @@ class Network3Config:
     def as_dict(self):
         return asdict(self)
 
+    def network(self, generator):
+        """Return this configuration's network, initialised from generator."""
+        return Network3.create(self.conv_maps, self.fc_sizes, ACTIVATIONS[self.activation], self.p_dropout,
+                               generator, self.device)
+
 
 def train_one_epoch(network, x, y, cfg, optimizer, generator, desc=""):
     """One pass over the mini-batches in file order; return network3's training cost, averaged over them."""
@@ -108,8 +113,7 @@ def train_network3(cfg, data, log):
     training = data.training.first(cfg.train_size)
     if cfg.expanded:
         training = expanded(training, generator)
-    network = Network3.create(cfg.conv_maps, cfg.fc_sizes, ACTIVATIONS[cfg.activation], cfg.p_dropout,
-                              generator, cfg.device)
+    network = cfg.network(generator).to(training.images.dtype)  # float32, unless a test hands in float64 data
     weight_decay = cfg.lmbda * cfg.mini_batch_size / len(training)  # λ·m/n
     optimizer = sgd(network, cfg.eta, weight_decay) if cfg.backend != "manual" else None
     dropout_generator = torch.Generator(device=training.images.device).manual_seed(log.seed)

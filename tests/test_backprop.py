@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from repro import numpy_reference
-from repro.backprop import ACTIVATIONS, Activation, Cost, CrossEntropyCost, QuadraticCost, Sigmoid, WeightedInput
+from repro.backprop import ACTIVATIONS, CostFunction, CrossEntropyCost, QuadraticCost, Sigmoid
+from repro.layers import AUTOGRAD, HAND_WRITTEN
 from repro.network import Network
 
 COSTS = [QuadraticCost, CrossEntropyCost]
@@ -20,24 +21,11 @@ def one_hot_targets(m, generator):
     return torch.nn.functional.one_hot(torch.randint(0, 10, (m,), generator=generator), 10).to(torch.float64)
 
 
-def test_gradcheck_weighted_input():
-    g = torch.Generator().manual_seed(0)
-    a_prev, w, b = random_tensor(5, 7, generator=g), random_tensor(4, 7, generator=g), random_tensor(4, generator=g)
-    assert torch.autograd.gradcheck(WeightedInput.apply, (a_prev, w, b))
-
-
-@pytest.mark.parametrize("activation", ACTIVATIONS.values(), ids=lambda a: a.name)
-def test_gradcheck_activation(activation):
-    z = random_tensor(5, 7, generator=torch.Generator().manual_seed(1), scale=3.0)
-    z.data[z.data.abs() < 1e-3] = 0.5  # keep finite differences away from ReLU's kink at 0
-    assert torch.autograd.gradcheck(lambda z: Activation.apply(z, activation), (z,))
-
-
 @pytest.mark.parametrize("cost", COSTS, ids=lambda c: c.name)
 def test_gradcheck_cost(cost):
     g = torch.Generator().manual_seed(2)
     z, y = random_tensor(6, 10, generator=g, scale=3.0), one_hot_targets(6, g)
-    assert torch.autograd.gradcheck(lambda z: Cost.apply(z, y, cost), (z,))
+    assert torch.autograd.gradcheck(lambda z: CostFunction.apply(z, y, cost), (z,))
 
 
 @pytest.mark.parametrize("cost", COSTS, ids=lambda c: c.name)
@@ -64,27 +52,29 @@ def random_network(generator, cost, activation=Sigmoid):
     return Network.create(sizes, cost, activation, "default", generator, dtype=torch.float64)
 
 
-def gradients_through(network, cost_of, x, y):
-    params = [p.clone().requires_grad_() for p in network.parameters]
-    depth = len(network.weights)
-    return torch.autograd.grad(cost_of(x, y, params[:depth], params[depth:]), params)
+def gradients_through(network, x, y, ops):
+    """Return ∂C/∂w then ∂C/∂b of the mean cost from ``cost.backward()`` through the network's modules."""
+    network.zero_grad()
+    network.cost(x, y, ops=ops).backward()
+    return [w.grad for w in network.weights] + [b.grad for b in network.biases]
 
 
 @pytest.mark.parametrize("trial", range(8))
 @pytest.mark.parametrize("activation", ACTIVATIONS.values(), ids=lambda a: a.name)
 @pytest.mark.parametrize("cost", COSTS, ids=lambda c: c.name)
 def test_backprop_equals_autograd_on_random_networks(cost, activation, trial):
-    """Whole-network parity: direct BP1–BP4, the Functions through the engine, and plain autograd."""
+    """Whole-network parity: direct BP1–BP4, cost.backward() through the Functions, and plain autograd."""
     g = torch.Generator().manual_seed(100 + trial)
     network = random_network(g, cost, activation)
     m = 7
     x = torch.rand(m, network.weights[0].shape[1], generator=g, **F64)
     n_out = network.biases[-1].numel()
     y = torch.nn.functional.one_hot(torch.randint(0, n_out, (m,), generator=g), n_out).double()
-    nabla_w, nabla_b = network.backprop(x, y)  # summed over the mini-batch
+    with torch.no_grad():
+        nabla_w, nabla_b, _ = network.backprop(x, y)  # summed over the mini-batch
     by_hand = [nabla / m for nabla in nabla_w + nabla_b]  # the gradient of the mean cost
-    by_functions = gradients_through(network, network.cost_by_functions, x, y)
-    by_autograd = gradients_through(network, network.cost_by_autograd, x, y)
+    by_functions = [grad.clone() for grad in gradients_through(network, x, y, HAND_WRITTEN)]
+    by_autograd = gradients_through(network, x, y, AUTOGRAD)
     for hand, functions, reference in zip(by_hand, by_functions, by_autograd):
         assert (hand - reference).abs().max() <= 1e-10
         assert (functions - reference).abs().max() <= 1e-10
@@ -96,9 +86,10 @@ def test_backprop_equals_the_books_per_example_algorithm():
     network = Network.create((784, 30, 10), QuadraticCost, Sigmoid, "large", g, dtype=torch.float64)
     x = torch.rand(10, 784, generator=g, **F64)
     y = one_hot_targets(10, g)
-    nabla_w, nabla_b = network.backprop(x, y)
-    weights = [w.numpy() for w in network.weights]
-    biases = [b.numpy().reshape(-1, 1) for b in network.biases]
+    with torch.no_grad():
+        nabla_w, nabla_b, _ = network.backprop(x, y)
+    weights = [w.detach().numpy() for w in network.weights]
+    biases = [b.detach().numpy().reshape(-1, 1) for b in network.biases]
     for l in range(2):
         per_example = [numpy_reference.backprop_one_example(weights, biases, xi.reshape(-1, 1), yi.reshape(-1, 1),
                                                             numpy_reference.quadratic_delta)

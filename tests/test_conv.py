@@ -5,13 +5,13 @@ import torch
 import torch.nn.functional as F
 
 from experiments.chap6_conv import plurality
-from repro.backprop import ACTIVATIONS, Cost, ReLU, Sigmoid
-from repro.conv import (Convolution, Dropout, LogLikelihoodCost, MapBias, MaxPool, conv_gradients, dropout_mask,
-                        max_pool_delta)
+from repro.backprop import ACTIVATIONS, CostFunction, ReLU, Sigmoid
+from repro.conv import LogLikelihoodCost, conv_gradients, max_pool_delta
 from repro.data import Split, expanded, one_hot
+from repro.layers import AUTOGRAD, HAND_WRITTEN
 from repro.log import RunLog
-from repro.network3 import FUNCTIONS, PLAIN, Network3
-from repro.train3 import Network3Config, train_step
+from repro.network3 import Network3
+from repro.train import sgd, train_step
 
 F64 = dict(dtype=torch.float64)
 
@@ -20,24 +20,10 @@ def randn(*shape, seed, scale=1.0):
     return (scale * torch.randn(*shape, generator=torch.Generator().manual_seed(seed), **F64)).requires_grad_()
 
 
-def test_gradcheck_convolution_with_several_maps():
-    assert torch.autograd.gradcheck(Convolution.apply, (randn(2, 2, 7, 6, seed=0), randn(3, 2, 5, 5, seed=1)))
-
-
-@pytest.mark.parametrize("side", [6, 7], ids=["even", "odd border dropped"])
-def test_gradcheck_max_pool(side):
-    assert torch.autograd.gradcheck(lambda c: MaxPool.apply(c)[0], (randn(2, 3, side, side, seed=2),))
-
-
-def test_gradcheck_map_bias_and_dropout():
-    mask = dropout_mask((4, 9), 0.5, torch.Generator().manual_seed(3), torch.empty(0, **F64))
-    assert torch.autograd.gradcheck(MapBias.apply, (randn(2, 3, 4, 4, seed=4), randn(3, seed=5)))
-    assert torch.autograd.gradcheck(lambda a: Dropout.apply(a, mask), (randn(4, 9, seed=6),))
-
-
 def test_gradcheck_softmax_log_likelihood():
     y = one_hot(torch.tensor([3, 0, 9, 3, 1]), dtype=torch.float64)
-    assert torch.autograd.gradcheck(lambda z: Cost.apply(z, y, LogLikelihoodCost), (randn(5, 10, seed=7, scale=3),))
+    assert torch.autograd.gradcheck(lambda z: CostFunction.apply(z, y, LogLikelihoodCost),
+                                    (randn(5, 10, seed=7, scale=3),))
 
 
 def test_input_delta_is_the_full_convolution_with_the_flipped_kernel():
@@ -84,8 +70,9 @@ def random_stack(name, seed):
     g = torch.Generator().manual_seed(seed)
     network = Network3.create(spec["conv_maps"], spec["fc_sizes"], ACTIVATIONS[spec["activation"]],
                               spec["p_dropout"], g, dtype=torch.float64)
-    return network.with_parameters([torch.randn(w.shape, generator=g, **F64) / 3 for w in network.weights],
-                                   [torch.randn(b.shape, generator=g, **F64) for b in network.biases])
+    network.set_parameters([torch.randn(w.shape, generator=g, **F64) / 3 for w in network.weights],
+                           [torch.randn(b.shape, generator=g, **F64) for b in network.biases])
+    return network
 
 
 def images_with_blank_border(m, seed):
@@ -96,21 +83,21 @@ def images_with_blank_border(m, seed):
 
 
 def autograd_gradient(network, x, y, masks, ops):
-    params = [p.clone().requires_grad_() for p in network.parameters]
-    depth = len(network.layers)
-    return torch.autograd.grad(network.with_parameters(params[:depth], params[depth:]).cost(x, y, masks, ops), params)
+    """Return ∂C/∂w then ∂C/∂b of the mean cost, from ``cost.backward()`` through the modules."""
+    return torch.autograd.grad(network.cost(x, y, masks, ops), network.weights + network.biases)
 
 
 @pytest.mark.parametrize("name", STACKS)
 def test_hand_written_gradient_equals_autograd(name):
-    """Whole network: direct backprop, the Functions through the engine and plain torch ops, one dropout mask."""
+    """Whole network: direct backprop, cost.backward() through the Functions and plain torch ops, one mask."""
     network, m = random_stack(name, seed=20), 5
     x, y = images_with_blank_border(m, seed=21), one_hot(torch.tensor([1, 7, 3, 3, 0]), dtype=torch.float64)
     masks = network.dropout_masks(m, torch.Generator().manual_seed(22))
-    nabla_w, nabla_b, _ = network.backprop(x, y, masks)
+    with torch.no_grad():
+        nabla_w, nabla_b, _ = network.backprop(x, y, masks)
     by_hand = [nabla / m for nabla in nabla_w + nabla_b]  # of the mean cost
-    by_functions = autograd_gradient(network, x, y, masks, FUNCTIONS)
-    by_autograd = autograd_gradient(network, x, y, masks, PLAIN)
+    by_functions = autograd_gradient(network, x, y, masks, HAND_WRITTEN)
+    by_autograd = autograd_gradient(network, x, y, masks, AUTOGRAD)
     for hand, functions, reference in zip(by_hand, by_functions, by_autograd):
         assert (hand - reference).abs().max() <= 1e-10
         assert (functions - reference).abs().max() <= 1e-10
@@ -120,20 +107,20 @@ def test_network3_initialisation():
     """Conv N(0, 1/√(maps·25/4)), FC N(0, 1/√n_out) (not n_in), biases N(0, 1), softmax zero."""
     network = Network3.create((20, 40), (1000,), Sigmoid, 0.0, torch.Generator().manual_seed(0))
     conv1, conv2, fc, softmax = network.layers
-    assert conv1.w.std().item() == pytest.approx(1 / (20 * 25 / 4) ** 0.5, rel=0.1)  # 0.0894
-    assert conv2.w.std().item() == pytest.approx(1 / (40 * 25 / 4) ** 0.5, rel=0.05)  # 0.0632
-    assert fc.w.shape == (1000, 640) and fc.w.std().item() == pytest.approx(1000 ** -0.5, rel=0.02)
-    assert fc.b.std().item() == pytest.approx(1.0, rel=0.1)
-    assert not softmax.w.any() and not softmax.b.any()
+    assert conv1.weight.std().item() == pytest.approx(1 / (20 * 25 / 4) ** 0.5, rel=0.1)  # 0.0894
+    assert conv2.weight.std().item() == pytest.approx(1 / (40 * 25 / 4) ** 0.5, rel=0.05)  # 0.0632
+    assert fc.weight.shape == (1000, 640) and fc.weight.std().item() == pytest.approx(1000 ** -0.5, rel=0.02)
+    assert fc.bias.std().item() == pytest.approx(1.0, rel=0.1)
+    assert not softmax.weight.any() and not softmax.bias.any()
 
 
 def test_evaluation_scales_dropped_inputs_by_one_minus_p():
     """network3 evaluates (1 − p)·(inpt·w) + b; training multiplies by a 0/1 mask, no 1/(1 − p)."""
-    network = random_stack("dropout", seed=30)
+    network = random_stack("dropout", seed=30).eval()
     x = images_with_blank_border(4, seed=31)
     fc2 = network.layers[3]
     a = torch.rand(4, 9, generator=torch.Generator().manual_seed(32), **F64)
-    torch.testing.assert_close(fc2.forward(a, None, FUNCTIONS), ReLU.fn(0.5 * (a @ fc2.w.T) + fc2.b))
+    torch.testing.assert_close(fc2(a), ReLU.fn(0.5 * (a @ fc2.weight.T) + fc2.bias))
     mask = network.dropout_masks(100_000, torch.Generator().manual_seed(33))[3]
     assert set(mask.unique().tolist()) == {0.0, 1.0} and mask.mean().item() == pytest.approx(0.5, abs=0.01)
     assert network.predict(x).shape == (4,)
@@ -142,18 +129,12 @@ def test_evaluation_scales_dropped_inputs_by_one_minus_p():
 def test_l2_update_is_torch_sgd_with_weight_decay_lambda_m_over_n_on_weights_only():
     """network3's 0.5·λ·Σ‖w‖²/num_training_batches = SGD(lr=η, weight_decay=λ·m/n) on weights, none on biases."""
     eta, lmbda, n, m = 0.03, 0.1, 1000, 5
-    cfg = Network3Config(conv_maps=(3, 4), fc_sizes=(6,), activation="relu", eta=eta, lmbda=lmbda,
-                         mini_batch_size=m, train_size=n)
     ours, theirs = random_stack("conv2", seed=40), random_stack("conv2", seed=40)
     x, y = images_with_blank_border(m, seed=41), one_hot(torch.tensor([2, 2, 5, 8, 9]), dtype=torch.float64)
-    train_step(ours, x, y, cfg, eta * lmbda * m / n, torch.Generator())
-    params = [p.requires_grad_() for p in theirs.parameters]
-    optimizer = torch.optim.SGD([{"params": theirs.weights, "weight_decay": lmbda * m / n},
-                                 {"params": theirs.biases, "weight_decay": 0.0}], lr=eta)
-    theirs.cost(x, y, [None] * 4).backward()
-    optimizer.step()
-    for mine, reference in zip(ours.parameters, params):
-        torch.testing.assert_close(mine, reference.detach(), rtol=1e-12, atol=1e-14)
+    train_step(ours, x, y, "manual", eta, eta * lmbda * m / n)  # network3's rule, by hand
+    train_step(theirs, x, y, "function", eta, None, sgd(theirs, eta, lmbda * m / n))  # cost.backward(), SGD
+    for mine, reference in zip(ours.parameters(), theirs.parameters()):
+        torch.testing.assert_close(mine, reference, rtol=1e-12, atol=1e-14)
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from experiments import chap6_conv
 from repro.log import RunLog
 from repro.train3 import Network3Config, train_network3
 
@@ -21,11 +22,26 @@ def train(cfg, data, run_dir, seed=0):
     return log.close()
 
 
-def test_backends_agree_for_two_epochs(mnist_small_evaluation, tmp_path):
-    """Same seed and dropout masks: the same correct counts each epoch, training costs within 1e-5."""
-    manual = train(SMALL, mnist_small_evaluation, tmp_path / "manual")["epochs"]
-    autograd = train(replace(SMALL, backend="autograd"), mnist_small_evaluation, tmp_path / "autograd")["epochs"]
-    for ours, reference in zip(manual, autograd):
+@pytest.fixture(scope="module")
+def mnist_float64(mnist_small_evaluation):
+    return mnist_small_evaluation.to(dtype=torch.float64)
+
+
+@pytest.mark.parametrize("p_dropout", [0.0, 0.5], ids=["no dropout", "dropout 0.5"])
+def test_backends_agree_for_two_epochs(p_dropout, mnist_float64, tmp_path):
+    """chap6_conv's relu net, 2 epochs on 2,000 images, one seed and so the same dropout masks: manual,
+    function and autograd give the same correct counts each epoch, training costs within 1e-5.
+
+    In float64. In float32 the three part at 400 steps of this net, even function and autograd,
+    whose arithmetic differs by ~1e-7: a ReLU or a max-pool window flips, and 2,000 images are too
+    few to settle it (seed 0, dropout off, validation after epoch 1: manual 90.73%, function 90.43%,
+    autograd 90.20%).
+    """
+    cfg = replace(chap6_conv.VARIANTS["relu"], p_dropout=p_dropout, epochs=2, train_size=2000)
+    manual, function, autograd = (train(replace(cfg, backend=backend), mnist_float64, tmp_path / backend)["epochs"]
+                                  for backend in ("manual", "function", "autograd"))
+    assert len(manual) == len(function) == len(autograd) == 2
+    for ours, reference in [*zip(manual, autograd), *zip(function, autograd)]:
         assert ours["correct/validation"] == reference["correct/validation"]
         assert ours.get("correct/test") == reference.get("correct/test")
         assert ours["cost/train"] == pytest.approx(reference["cost/train"], abs=1e-5)

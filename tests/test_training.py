@@ -6,11 +6,11 @@ from dataclasses import asdict, replace
 import pytest
 import torch
 
-from experiments import chap1_network
+from experiments import chap1_network, chap3_crossentropy
 from repro.backprop import CrossEntropyCost, Sigmoid
 from repro.log import RunLog
 from repro.network import Network
-from repro.train import SGDConfig, sgd_update, train_network
+from repro.train import SGDConfig, sgd, sgd_update, train_network
 
 
 def small_network(seed=0):
@@ -21,12 +21,13 @@ def small_network(seed=0):
 def test_update_is_network2s_formula():
     """w ← (1 − ηλ/n)w − (η/m)Σ∇C_x and b ← b − (η/m)Σ∇C_x (Ch.3, Eqs. 93 and 94)."""
     network = small_network()
-    before_w, before_b = [w.clone() for w in network.weights], [b.clone() for b in network.biases]
+    before_w, before_b = [w.detach().clone() for w in network.weights], [b.detach().clone() for b in network.biases]
     g = torch.Generator().manual_seed(1)
     nabla_w = [torch.randn(w.shape, generator=g, dtype=torch.float64) for w in network.weights]
     nabla_b = [torch.randn(b.shape, generator=g, dtype=torch.float64) for b in network.biases]
     eta, lmbda, n, m = 0.5, 5.0, 1000, 10
-    sgd_update(network, nabla_w, nabla_b, eta / m, eta * lmbda / n)
+    with torch.no_grad():
+        sgd_update(network, nabla_w, nabla_b, eta / m, eta * lmbda / n)
     for w, w0, nabla in zip(network.weights, before_w, nabla_w):
         torch.testing.assert_close(w, (1 - eta * lmbda / n) * w0 - (eta / m) * nabla, rtol=1e-14, atol=1e-15)
     for b, b0, nabla in zip(network.biases, before_b, nabla_b):
@@ -34,20 +35,24 @@ def test_update_is_network2s_formula():
 
 
 def test_update_is_torch_sgd_with_weight_decay_lambda_over_n_on_weights_only():
-    """STYLE.md principle 4: network2's rule = torch.optim.SGD(lr=η, weight_decay=λ/n) on weights, 0 on biases."""
+    """STYLE.md principle 4: network2's rule = torch.optim.SGD(lr=η, weight_decay=λ/n) on weights, 0 on biases.
+
+    The function backend's step (repro.train.sgd, cost.backward() through the hand-written
+    Functions) against the manual backend's (network2's formula on Σₓ∇Cₓ).
+    """
     eta, lmbda, n = 0.5, 5.0, 1000
     ours, theirs = small_network(), small_network()
     x = torch.rand(10, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
     y = torch.eye(3, dtype=torch.float64)[torch.arange(10) % 3]
-    nabla_w, nabla_b = ours.backprop(x, y)
-    sgd_update(ours, nabla_w, nabla_b, eta / len(x), eta * lmbda / n)
-    params = [p.requires_grad_() for p in theirs.parameters]
-    optimizer = torch.optim.SGD([{"params": theirs.weights, "weight_decay": lmbda / n},
-                                 {"params": theirs.biases, "weight_decay": 0.0}], lr=eta)
-    theirs.cost_by_autograd(x, y).backward()  # mean cost: the (1/m) of the rule
+    with torch.no_grad():
+        nabla_w, nabla_b, _ = ours.backprop(x, y)
+        sgd_update(ours, nabla_w, nabla_b, eta / len(x), eta * lmbda / n)
+    optimizer = sgd(theirs, eta, lmbda / n)
+    assert [group["weight_decay"] for group in optimizer.param_groups] == [lmbda / n, 0.0]
+    theirs.cost(x, y).backward()  # mean cost: the (1/m) of the rule
     optimizer.step()
-    for mine, reference in zip(ours.parameters, params):
-        torch.testing.assert_close(mine, reference.detach(), rtol=1e-12, atol=1e-14)
+    for mine, reference in zip(ours.parameters(), theirs.parameters()):
+        torch.testing.assert_close(mine, reference, rtol=1e-12, atol=1e-14)
 
 
 def train(cfg, data, tmp_path, seed=0, name="run"):
@@ -56,12 +61,22 @@ def train(cfg, data, tmp_path, seed=0, name="run"):
     return log.close()
 
 
-def test_backends_agree_for_two_epochs(mnist, tmp_path):
-    """Same seed, 2 epochs on 2,000 images: identical accuracy each epoch, costs within 1e-5."""
-    cfg = replace(chap1_network.CONFIG, epochs=2, train_size=2000)
-    manual = train(cfg, mnist, tmp_path, name="manual")["epochs"]
-    autograd = train(replace(cfg, backend="autograd"), mnist, tmp_path, name="autograd")["epochs"]
-    for ours, reference in zip(manual, autograd):
+@pytest.mark.parametrize("cfg", [chap1_network.CONFIG, replace(chap3_crossentropy.CONFIG, lmbda=0.2)],
+                         ids=["chap1_network", "chap3_crossentropy, lambda/n as the book's 5.0/50,000"])
+def test_backends_agree_for_two_epochs(cfg, mnist, tmp_path):
+    """Same seed, 2 epochs on 2,000 images: manual, function and autograd give identical accuracy each
+    epoch, costs within 1e-5.
+
+    λ = 0.2 keeps the book's λ/n (Ch.3: 5.0 on 50,000 images). Each step manual multiplies w by
+    (1 − ηλ/n) rounded to float32 (up to 3e-8 off), torch.optim.SGD subtracts η·(λ/n)·w, so with
+    L2 the two drift apart a little: at λ = 5 on 2,000 images, 25 times the book's λ/n, by 1.1e-5
+    of a cost of 19.6 over 2 epochs.
+    """
+    cfg = replace(cfg, epochs=2, train_size=2000)
+    manual, function, autograd = (train(replace(cfg, backend=backend), mnist, tmp_path, name=backend)["epochs"]
+                                  for backend in ("manual", "function", "autograd"))
+    assert len(manual) == len(function) == len(autograd) == 2
+    for ours, reference in [*zip(manual, autograd), *zip(function, autograd)]:
         assert ours["correct/test"] == reference["correct/test"]
         assert ours["correct/train"] == reference["correct/train"]
         assert abs(ours["cost/test"] - reference["cost/test"]) <= 1e-5
