@@ -33,6 +33,15 @@ def git_commit():
         return None
 
 
+def network_state(checkpoint):
+    """Return the network's state_dict from a checkpoint; those written before it was an nn.Module held lists."""
+    if "network" in checkpoint:
+        return checkpoint["network"]
+    return {f"layers.{l}.{name}": tensor for name, tensors in (("weight", checkpoint["weights"]),
+                                                                ("bias", checkpoint["biases"]))
+            for l, tensor in enumerate(tensors)}
+
+
 class RunLog:
     """Writes what one (experiment, variant, seed) run measures, as it measures it."""
 
@@ -86,8 +95,8 @@ class RunLog:
         if not self.checkpoint_path.exists():
             return 0
         checkpoint = torch.load(self.checkpoint_path, weights_only=True)
-        network.load_state_dict(checkpoint["network"])
-        if optimizer is not None:
+        network.load_state_dict(network_state(checkpoint))
+        if optimizer is not None and checkpoint.get("optimizer"):
             optimizer.load_state_dict(checkpoint["optimizer"])
         generator.set_state(checkpoint["generator"])
         print(f"Resuming {self.run_dir} after epoch {len(self.history) - 1}")

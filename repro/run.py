@@ -27,7 +27,7 @@ import torch
 
 import experiments
 from repro.data import DataError, load_mnist
-from repro.log import RunLog
+from repro.log import RunLog, network_state
 from repro.train import evaluate
 from repro.train3 import Network3Config, accuracy
 
@@ -89,7 +89,7 @@ def load_network(run_dir, device="cpu"):
         raise RunFolderError(f"{path} is missing: the run ended no epoch, so it has no trained network")
     network = dataclasses.replace(cfg, device="cpu").network(torch.Generator())  # the shapes; values come next
     try:
-        network.load_state_dict(torch.load(path, weights_only=True, map_location="cpu")["network"])
+        network.load_state_dict(network_state(torch.load(path, weights_only=True, map_location="cpu")))
     except Exception as error:  # a truncated or foreign file: pickle, zip and key errors alike
         raise RunFolderError(f"{path} is damaged or not a checkpoint of this network ({type(error).__name__}); "
                          "resume the run or train it again") from None

@@ -72,3 +72,15 @@ def test_a_shortened_run_gets_no_note_about_the_books_protocol(capsys, tmp_path)
     assert main(["chap1_network", "--epochs", "1", "--train-size", "100", "--logdir", str(tmp_path)]) is None
     out = capsys.readouterr().out
     assert "peak test accuracy" in out and "(book: 95.42%)" in out and "Note:" not in out
+
+
+def test_function_backend_prints_the_same_lines_as_manual(capsys, tmp_path):
+    """Issue #9's check: the same seed through cost.backward() and through BP1–BP4 called directly."""
+    printed = {}
+    for backend in ("manual", "function"):
+        main(["chap3_crossentropy", "--backend", backend, "--epochs", "2", "--train-size", "2000", "--seed", "3",
+              "--logdir", str(tmp_path / backend)])
+        printed[backend] = capsys.readouterr().out.replace(str(tmp_path / backend), "LOGDIR").splitlines()
+    assert len(printed["manual"]) == 3 and printed["manual"][0].startswith("Epoch 0: ")
+    assert [line.rsplit("__", 1)[0] for line in printed["function"]] == \
+        [line.rsplit("__", 1)[0] for line in printed["manual"]]
