@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repro.run import experiment_names, is_book_configuration, load_experiment
+from repro.runs import experiment_names, is_book_configuration, load_experiment
 
 
 @dataclass(frozen=True)

@@ -11,89 +11,23 @@ dataclass whose defaults are the book's), ``EXPECTED`` (the book's numbers and o
 bands) and ``run(cfg, data, log)``. Every field of the config can be overridden on
 the command line (``--mini-batch-size 20``); bad values are refused before any data
 is loaded, and nothing is written for a name or variant that does not exist.
-``load_network(run_dir)`` returns a run's trained network, a ``torch.nn.Module``.
+``repro.load_network(run_dir)`` (repro/runs.py) returns a run's trained network.
 """
 
 import argparse
 import dataclasses
-import difflib
-import importlib
-import json
-import pkgutil
 import sys
-from pathlib import Path
 
 import torch
 
-import experiments
 from repro.data import DataError, load_mnist
-from repro.log import RunLog, network_state
+from repro.log import RunLog
+from repro.runs import (RunFolderError, UsageError, experiment_names, is_book_configuration, load_experiment,
+                        load_network, read_record, variant_config)
 from repro.train import evaluate
 from repro.train3 import Network3Config, accuracy
 
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """A bad name or value on the command line: one line to stderr, exit 2."""
-
-
-class RunFolderError(Exception):
-    """A run folder whose checkpoint is missing or damaged: one line to stderr, exit 1."""
-
-
-def experiment_names():
-    return sorted(module.name for module in pkgutil.iter_modules(experiments.__path__))
-
-
-def is_book_configuration(config, variant_config):
-    """Return whether a run's config (a dict, as config.json holds it) has the variant's book values.
-
-    Backend and device aside: they change how a run computes, not what the book specifies.
-    """
-    config, book = json.loads(json.dumps(config)), json.loads(json.dumps(dataclasses.asdict(variant_config)))
-    return all(config.get(key) == value for key, value in book.items() if key not in ("backend", "device"))
-
-
-def load_experiment(name):
-    """Return the module experiments.NAME, or raise UsageError naming the closest ones."""
-    names = experiment_names()
-    if name not in names:
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
-        hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(names)}"
-        raise UsageError(f"unknown experiment {name!r}; {hint} (python -m repro.run --list)")
-    return importlib.import_module(f"experiments.{name}")
-
-
-def read_record(run_dir):
-    """Return (experiment module, config) of a run folder from its config.json, or raise UsageError."""
-    path = Path(run_dir) / "config.json"
-    if not path.is_file():
-        raise UsageError(f"{run_dir} is not a run folder (it has no config.json)")
-    record = json.loads(path.read_text())
-    experiment = load_experiment(record["experiment"])
-    config_type = type(next(iter(experiment.VARIANTS.values())))  # one config class per experiment
-    return experiment, config_type(**{k: tuple(v) if isinstance(v, list) else v for k, v in record["config"].items()})
-
-
-def load_network(run_dir, device="cpu"):
-    """Return the network a run trained, as of its last checkpoint: a ``torch.nn.Module`` in eval mode.
-
-    ``load_network(run_dir)(images).argmax(1)`` classifies images (m, 784).
-    """
-    _, cfg = read_record(run_dir)
-    if getattr(cfg, "ensemble", 1) > 1:
-        raise UsageError(f"{run_dir} is an ensemble; load one of its nets, e.g. {Path(run_dir) / 'member0'}")
-    path = Path(run_dir) / "checkpoint.pt"
-    if not path.is_file():
-        raise RunFolderError(f"{path} is missing: the run ended no epoch, so it has no trained network")
-    network = dataclasses.replace(cfg, device="cpu").network(torch.Generator())  # the shapes; values come next
-    try:
-        network.load_state_dict(network_state(torch.load(path, weights_only=True, map_location="cpu")))
-    except Exception as error:  # a truncated or foreign file: pickle, zip and key errors alike
-        raise RunFolderError(f"{path} is damaged or not a checkpoint of this network ({type(error).__name__}); "
-                         "resume the run or train it again") from None
-    return network.to(device).eval()
 
 
 def evaluate_run(args):
@@ -107,13 +41,6 @@ def evaluate_run(args):
         metrics = evaluate(network, {"validation": data.validation, "test": data.test}, cfg.lmbda)
     for split in ("validation", "test"):
         print(f"{split}: {metrics[f'correct/{split}']} / {len(getattr(data, split))}")
-
-
-def variant_config(experiment, name, variant):
-    if variant not in experiment.VARIANTS:
-        close = difflib.get_close_matches(variant, experiment.VARIANTS, n=3, cutoff=0.4) or list(experiment.VARIANTS)
-        raise UsageError(f"unknown variant {variant!r} of {name}; did you mean {', '.join(close)}?")
-    return experiment.VARIANTS[variant]
 
 
 def integers(text):

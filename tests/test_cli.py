@@ -2,7 +2,8 @@
 
 import pytest
 
-from repro.run import experiment_names, main
+from repro.run import main
+from repro.runs import experiment_names
 
 
 def run_cli(argv, capsys):

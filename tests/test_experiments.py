@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 import pytest
 
 from repro.log import RunLog
-from repro.run import experiment_names, load_experiment
+from repro.runs import experiment_names, load_experiment
 
 VARIANTS = [(name, variant) for name in experiment_names() for variant in load_experiment(name).VARIANTS]
 WITH_EXPECTED = [(name, variant) for name, variant in VARIANTS if variant in load_experiment(name).EXPECTED]

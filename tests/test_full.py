@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from experiments import chap3_weight_init, chap5_vanishing_gradient
-from repro.run import load_experiment
+from repro.runs import load_experiment
 from tests.test_experiments import WITH_EXPECTED, run_once
 
 SEEDS = (0, 1, 2)

@@ -1,0 +1,89 @@
+"""Run folders and the experiments that made them: find an experiment, read a run's recipe, load its network.
+
+    repro.load_network("logs/chap1_network/default__seed0__20261122-180000")   # a trained nn.Module
+
+A run folder (repro/log.py) holds ``config.json`` (experiment, variant, seed, config) and
+``checkpoint.pt`` (the network's ``state_dict``). Errors are one line: a name or value
+that is wrong is a ``UsageError``, a run folder that is damaged a ``RunFolderError``.
+"""
+
+import dataclasses
+import difflib
+import importlib
+import json
+import pkgutil
+from pathlib import Path
+
+import torch
+
+import experiments
+from repro.log import network_state
+
+
+class UsageError(Exception):
+    """A bad name or value on the command line: one line to stderr, exit 2."""
+
+
+class RunFolderError(Exception):
+    """A run folder whose checkpoint is missing or damaged: one line to stderr, exit 1."""
+
+
+def experiment_names():
+    return sorted(module.name for module in pkgutil.iter_modules(experiments.__path__))
+
+
+def is_book_configuration(config, variant_config):
+    """Return whether a run's config (a dict, as config.json holds it) has the variant's book values.
+
+    Backend and device aside: they change how a run computes, not what the book specifies.
+    """
+    config, book = json.loads(json.dumps(config)), json.loads(json.dumps(dataclasses.asdict(variant_config)))
+    return all(config.get(key) == value for key, value in book.items() if key not in ("backend", "device"))
+
+
+def load_experiment(name):
+    """Return the module experiments.NAME, or raise UsageError naming the closest ones."""
+    names = experiment_names()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
+        hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(names)}"
+        raise UsageError(f"unknown experiment {name!r}; {hint} (python -m repro.run --list)")
+    return importlib.import_module(f"experiments.{name}")
+
+
+def variant_config(experiment, name, variant):
+    if variant not in experiment.VARIANTS:
+        close = difflib.get_close_matches(variant, experiment.VARIANTS, n=3, cutoff=0.4) or list(experiment.VARIANTS)
+        raise UsageError(f"unknown variant {variant!r} of {name}; did you mean {', '.join(close)}?")
+    return experiment.VARIANTS[variant]
+
+
+def read_record(run_dir):
+    """Return (experiment module, config) of a run folder from its config.json, or raise UsageError."""
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise UsageError(f"{run_dir} is not a run folder (it has no config.json)")
+    record = json.loads(path.read_text())
+    experiment = load_experiment(record["experiment"])
+    config_type = type(next(iter(experiment.VARIANTS.values())))  # one config class per experiment
+    return experiment, config_type(**{k: tuple(v) if isinstance(v, list) else v for k, v in record["config"].items()})
+
+
+def load_network(run_dir, device="cpu"):
+    """Return the network a run trained, as of its last checkpoint: a ``torch.nn.Module`` in eval mode.
+
+    ``load_network(run_dir).predict(images)`` classifies images (m, 784).
+    """
+    _, cfg = read_record(run_dir)
+    if getattr(cfg, "ensemble", 1) > 1:
+        raise UsageError(f"{run_dir} is an ensemble; load one of its nets, e.g. {Path(run_dir) / 'member0'}")
+    path = Path(run_dir) / "checkpoint.pt"
+    if not path.is_file():
+        raise RunFolderError(f"{path} is missing: the run ended no epoch, so it has no trained network")
+    network = dataclasses.replace(cfg, device="cpu").network(torch.Generator())  # the shapes; values come next
+    try:
+        network.load_state_dict(network_state(torch.load(path, weights_only=True, map_location="cpu")))
+    except Exception as error:  # a truncated or foreign file: pickle, zip and key errors alike
+        raise RunFolderError(f"{path} is damaged or not a checkpoint of this network ({type(error).__name__}); "
+                             "resume the run or train it again") from None
+    return network.to(device).eval()
