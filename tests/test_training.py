@@ -91,8 +91,10 @@ def test_same_seed_same_run_other_seed_other_run(mnist, tmp_path):
     assert first["epochs"][0]["cost/test"] != other["epochs"][0]["cost/test"]
 
 
-def test_a_run_stopped_halfway_resumes_to_the_same_result(mnist, tmp_path):
-    cfg = replace(chap1_network.CONFIG, epochs=3, train_size=500)
+@pytest.mark.parametrize("backend", ["manual", "function"])
+def test_a_run_stopped_halfway_resumes_to_the_same_result(backend, mnist, tmp_path):
+    """The checkpoint holds the network's state_dict, the optimizer's and the shuffling generator's."""
+    cfg = replace(chap1_network.CONFIG, epochs=3, train_size=500, lmbda=1.0, backend=backend)
     straight = train(cfg, mnist, tmp_path, name="straight")
     train(replace(cfg, epochs=2), mnist, tmp_path, name="stopped")  # the run killed after epoch 1
     resumed_log = RunLog.reopen(tmp_path / "stopped")
