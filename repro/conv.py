@@ -148,7 +148,6 @@ class ConvPoolFunction(torch.autograd.Function):
         _, z, where = output
         ctx.save_for_backward(a_prev, w, z, where)
         ctx.mark_non_differentiable(z, where)
-        ctx.set_materialize_grads(False)  # no zeros for the unused ∂C/∂zˡ and ∂C/∂where
 
     @staticmethod
     @once_differentiable
