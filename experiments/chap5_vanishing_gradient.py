@@ -61,6 +61,7 @@ EXPECTED = {
 EXPECTED["hidden2"] = replace(EXPECTED["hidden2"], quick=dict(epochs=1), quick_band=(90.6, 93.3))
 
 
+@torch.no_grad()
 def speeds_of_learning(network, x, y):
     """Return ‖δˡ‖ of each hidden layer, δˡ = ∂C/∂bˡ averaged over the examples (BP3, by hand)."""
     _, nabla_b, _ = network.backprop(x, y)
@@ -73,8 +74,7 @@ def track_speeds(cfg, data, log):
     training = data.training.first(cfg.train_size)
     x, y, m = training.images, training.one_hot(), cfg.mini_batch_size
     for epoch in range(start_epoch, cfg.epochs):
-        with torch.no_grad():
-            speeds = speeds_of_learning(network, x, y)  # before this epoch's update: epoch 0 is the initialisation
+        speeds = speeds_of_learning(network, x, y)  # before this epoch's update: epoch 0 is the initialisation
         if epoch == 0:
             print("Speeds of learning at initialisation: " + ", ".join(f"{speed:.4f}" for speed in speeds))
         for k in range(0, len(x), m):  # one step when the mini-batch is the whole set

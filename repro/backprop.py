@@ -134,19 +134,19 @@ def layer_gradients(delta, a_prev, w, need_input=True):
     """
     nabla_b = delta.sum(0)  # (BP3) ∂C/∂bˡⱼ = δˡⱼ                       (n_l,)
     nabla_w = delta.T @ a_prev  # (BP4) ∂C/∂wˡⱼₖ = aˡ⁻¹ₖ δˡⱼ          (n_l, n_{l-1})
-    grad_a_prev = delta @ w if need_input else None  # (wˡ)ᵀδˡ: what BP2 multiplies by σ′(zˡ⁻¹)  (m, n_{l-1})
+    grad_a_prev = delta @ w if need_input else None  # (wˡ)ᵀδˡ, which BP2 multiplies by σ′(zˡ⁻¹) (m, n_{l-1})
     return grad_a_prev, nabla_w, nabla_b
 
 
 def hidden_delta(grad_a, z, activation):
-    """Return δˡ from ∂C/∂aˡ = (wˡ⁺¹)ᵀδˡ⁺¹ (reshaped to zˡ's shape: a conv layer's maps arrive flat)."""
+    """Return δˡ from ∂C/∂aˡ = (wˡ⁺¹)ᵀδˡ⁺¹, reshaped to zˡ's shape (a conv layer's maps arrive flat)."""
     return grad_a.reshape(z.shape) * activation.prime(z)  # (BP2) δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ′(zˡ)
 
 
 # --- the same equations as autograd Functions: what loss.backward() runs -------------------
 
 class WeightedInputFunction(torch.autograd.Function):
-    """zᴸ = wᴸaᴸ⁻¹ + bᴸ, an output layer (σ or softmax is the cost's); backward is BP3, BP4 and (wᴸ)ᵀδᴸ."""
+    """zᴸ = wᴸaᴸ⁻¹ + bᴸ of an output layer (σ or softmax is the cost's); backward is BP3, BP4, (wᴸ)ᵀδᴸ."""
 
     @staticmethod
     def forward(a_prev, w, b):

@@ -84,7 +84,7 @@ def conv_pool(a_prev, w, b, activation):
 
 
 def conv_pool_gradients(delta, a_prev, w, where, need_input=True):
-    """Return (∂C/∂aˡ⁻¹, ∂C/∂wˡ, ∂C/∂bˡ) of a ConvPoolLayer from δˡ = ∂C/∂zˡ, summed over the mini-batch."""
+    """Return (∂C/∂aˡ⁻¹, ∂C/∂wˡ, ∂C/∂bˡ) of a ConvPoolLayer from δˡ = ∂C/∂zˡ, summed over the batch."""
     conv_shape = (len(a_prev), len(w), a_prev.shape[2] - 4, a_prev.shape[3] - 4)  # before pooling
     nabla_b = map_bias_gradient(delta)  # (BP3, conv)
     delta_conv = max_pool_delta(delta, where, conv_shape)  # (BP2, pool)

@@ -95,7 +95,7 @@ class FullyConnected(nn.Module):
 
 
 class Softmax(FullyConnected):
-    """network3's SoftmaxLayer: zᴸ = wᴸ x + bᴸ; the softmax aᴸ = e^zᴸ / Σ e^zᴸ is the cost's (BP1 is in zᴸ)."""
+    """network3's SoftmaxLayer: zᴸ = wᴸ x + bᴸ; its softmax aᴸ = e^zᴸ / Σ e^zᴸ is the cost's (BP1 is in zᴸ)."""
 
     def __init__(self, n_in, n_out=10, p_dropout=0.0):
         super().__init__(n_in, n_out, None, p_dropout)

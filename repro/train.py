@@ -104,7 +104,11 @@ def sgd(network, eta, weight_decay):
 
 
 def train_step(network, x, y, backend, eta, decay, optimizer=None, masks=None):
-    """One mini-batch of SGD on (x, y); return zᴸ. ``manual`` shrinks w by ``decay`` (ηλ/n), the others by optimizer."""
+    """One mini-batch of SGD on (x, y); return zᴸ.
+
+    ``manual`` applies Eq. 93 itself, shrinking w by ``decay`` (ηλ/n; network3: η·λ·m/n); the
+    other backends step ``optimizer`` (``sgd``), which holds the same L2 as its weight decay.
+    """
     if backend == "manual":
         with torch.no_grad():
             nabla_w, nabla_b, z = network.backprop(x, y, masks)  # Σₓ over the mini-batch

@@ -127,7 +127,7 @@ def test_evaluation_scales_dropped_inputs_by_one_minus_p():
 
 
 def test_l2_update_is_torch_sgd_with_weight_decay_lambda_m_over_n_on_weights_only():
-    """network3's 0.5·λ·Σ‖w‖²/num_training_batches = SGD(lr=η, weight_decay=λ·m/n) on weights, none on biases."""
+    """network3's 0.5·λ·Σ‖w‖²/num_training_batches = SGD(lr=η, weight_decay=λ·m/n) on weights, not biases."""
     eta, lmbda, n, m = 0.03, 0.1, 1000, 5
     ours, theirs = random_stack("conv2", seed=40), random_stack("conv2", seed=40)
     x, y = images_with_blank_border(m, seed=41), one_hot(torch.tensor([2, 2, 5, 8, 9]), dtype=torch.float64)

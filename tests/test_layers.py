@@ -54,7 +54,8 @@ def test_print_reads_like_the_book():
     assert "sizes=[784, 30, 10], cost=cross_entropy" in text and "FullyConnected(784→30, sigmoid)" in text
     text = str(Network3.create((20, 40), (1000,), ACTIVATIONS["relu"], 0.5, g))
     for line in ("ConvPool(1→20, 5×5, pool 2×2, relu)", "ConvPool(20→40, 5×5, pool 2×2, relu)",
-                 "FullyConnected(640→1000, relu, dropout 0.5)", "Softmax(1000→10, softmax in the cost, dropout 0.5)"):
+                 "FullyConnected(640→1000, relu, dropout 0.5)",
+                 "Softmax(1000→10, softmax in the cost, dropout 0.5)"):
         assert line in text
 
 
