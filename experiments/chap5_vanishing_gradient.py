@@ -23,7 +23,7 @@ import torch
 
 from repro.plots import plot_curves
 from repro.report import Expected
-from repro.train import SGDConfig, new_network, train_network, train_step
+from repro.train import SGDConfig, new_network, stop_if_diverged, train_network, train_step
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,9 @@ def track_speeds(cfg, data, log):
             print("Speeds of learning at initialisation: " + ", ".join(f"{speed:.4f}" for speed in speeds))
         for k in range(0, len(x), m):  # one step when the mini-batch is the whole set
             train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, cfg.eta * cfg.lmbda / len(x), optimizer)
-        log.epoch(epoch, {f"speed/layer{l}": speed for l, speed in enumerate(speeds, 1)}, network, generator, optimizer)
+        metrics = {f"speed/layer{l}": speed for l, speed in enumerate(speeds, 1)}
+        stop_if_diverged(network, metrics, epoch, cfg, log)
+        log.epoch(epoch, metrics, network, generator, optimizer)
     return log.history
 
 

@@ -11,7 +11,7 @@ import json
 import statistics
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from repro.runs import experiment_names, is_book_configuration, load_experiment
@@ -52,14 +52,33 @@ class Expected:
 FULL_TIER_SEEDS = (0, 1, 2)  # the seeds tests/test_full.py runs
 
 
+class ReportError(Exception):
+    """A log folder the report cannot read: one line, exit 2."""
+
+
 def finished_results(logdir):
-    """Return every finished results.json under logdir, grouped by (experiment, variant)."""
+    """Return every finished results.json under logdir, grouped by (experiment, variant).
+
+    A results.json that cannot be read is named in a warning on stderr and skipped.
+    """
+    if not Path(logdir).is_dir():
+        raise ReportError(f"{logdir} is not a folder of runs (python -m repro.run writes them under logs/)")
     runs = defaultdict(list)
     for path in sorted(Path(logdir).glob("*/*/results.json")):
-        results = json.loads(path.read_text())
-        if results.get("finished"):
-            runs[results["experiment"], results["variant"]].append(results)
+        try:
+            results = json.loads(path.read_text())
+            if results.get("finished"):
+                runs[results["experiment"], results["variant"]].append(results)
+        except (OSError, ValueError, AttributeError) as error:
+            print(f"warning: skipped {path}: {type(error).__name__}: {error}", file=sys.stderr)
     return runs
+
+
+def overrides(config, book):
+    """Return the fields in which a run's config differs from its variant's, as `field=value`."""
+    config, book = json.loads(json.dumps(config)), json.loads(json.dumps(asdict(book)))
+    return ", ".join(f"{key}={value}" for key, value in config.items()
+                     if key not in ("backend", "device") and book.get(key) != value)
 
 
 def mean_std(values):
@@ -70,10 +89,14 @@ def report(logdir="logs"):
     """Return a Markdown table of the book's numbers beside ours, one row per experiment variant."""
     rows = ["| experiment | variant | metric | book | ours: mean ± std (n seeds) | min – max | "
             "band on seeds 0-2 (pytest -m full) | time/run, device |", "|---|---|---|---|---|---|---|---|"]
-    reported = set()
-    for (name, variant), runs in sorted(finished_results(logdir).items()):
+    reported, other = set(), []
+    for (name, variant), all_runs in sorted(finished_results(logdir).items()):
         experiment = load_experiment(name)
-        runs = [run for run in runs if is_book_configuration(run["config"], experiment.VARIANTS[variant])]
+        if variant not in experiment.VARIANTS:  # an ensemble's member runs, or a variant since removed
+            continue
+        book_config = experiment.VARIANTS[variant]
+        runs = [run for run in all_runs if is_book_configuration(run["config"], book_config)]
+        other += [run | {"overrides": overrides(run["config"], book_config)} for run in all_runs if run not in runs]
         if not runs or "peak" not in runs[0]:
             continue
         expected = experiment.EXPECTED.get(variant)
@@ -97,7 +120,7 @@ def report(logdir="logs"):
                     f"{expected.book_text() if expected else '—'} | {mean:.2f} ± {std:.2f} ({len(runs)}) | "
                     f"{min(peaks):.2f} – {max(peaks):.2f} | {band} | {minutes:.1f} min, {devices} |")
         reported.add((name, variant))
-    return "\n".join(rows + not_yet_run(reported))
+    return "\n".join(rows + not_yet_run(reported) + other_runs(other))
 
 
 def not_yet_run(reported):
@@ -107,5 +130,26 @@ def not_yet_run(reported):
             if (name, variant) not in reported]
 
 
+def other_runs(runs):
+    """Return a second table: finished runs that are not book configurations, with what they changed."""
+    if not runs:
+        return []
+    rows = ["", "Runs with overrides (not the book's configuration):", "",
+            "| experiment | variant | seed | overrides | peak | epochs |", "|---|---|---|---|---|---|"]
+    for run in runs:
+        peak = f"{run['peak']['accuracy']:.2f}% {run['evaluation']}" if run.get("peak") else "—"
+        rows.append(f"| {run['experiment']} | {run['variant']} | {run['seed']} | {run['overrides']} | {peak} | "
+                    f"{len(run.get('epochs', []))} |")
+    return rows
+
+
+def main(argv):
+    try:
+        print(report(*argv))
+    except ReportError as error:
+        print(f"python -m repro.report: error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
 if __name__ == "__main__":
-    print(report(*sys.argv[1:]))
+    main(sys.argv[1:])

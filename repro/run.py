@@ -16,18 +16,22 @@ is loaded, and nothing is written for a name or variant that does not exist.
 
 import argparse
 import dataclasses
+import signal
 import sys
+from pathlib import Path
 
 import torch
 
 from repro.data import DataError, load_mnist
-from repro.log import RunLog
+from repro.log import RunLog, read_json
+from repro.options import OneLineParser, override_parser, parse_overrides, refuse_unknown, seed, threads
 from repro.runs import (RunFolderError, UsageError, experiment_names, is_book_configuration, load_experiment,
                         load_network, read_record, variant_config)
-from repro.train import evaluate
+from repro.train import Diverged, evaluate
 from repro.train3 import Network3Config, accuracy
 
-EXIT_USAGE = 2
+EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
+NEUTRAL = ("--data", "--download")  # where the data comes from: checked by its digest, cannot change a result
 
 
 def evaluate_run(args):
@@ -43,31 +47,6 @@ def evaluate_run(args):
         print(f"{split}: {metrics[f'correct/{split}']} / {len(getattr(data, split))}")
 
 
-def integers(text):
-    """Return '20,40' as (20, 40), and '' as () (e.g. --fc-sizes '' for no fully connected layer)."""
-    return tuple(int(v) for v in text.split(",") if v.strip())
-
-
-def boolean(text):
-    if text.lower() not in ("true", "false"):
-        raise ValueError(text)  # argparse turns this into a one-line usage error
-    return text.lower() == "true"
-
-
-def parse_overrides(config, argv):
-    """Return config with the fields given on the command line (--mini-batch-size 20) replaced."""
-    parser = argparse.ArgumentParser(prog="python -m repro.run NAME", add_help=False)
-    for field in dataclasses.fields(config):
-        convert = {tuple: integers, bool: boolean}.get(field.type, field.type)
-        parser.add_argument("--" + field.name.replace("_", "-"), type=convert, dest=field.name,
-                            help=f"default {getattr(config, field.name)}")
-    overrides = {key: value for key, value in vars(parser.parse_args(argv)).items() if value is not None}
-    try:
-        return dataclasses.replace(config, **overrides)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-
-
 def list_experiments():
     for name in experiment_names():
         experiment = load_experiment(name)
@@ -77,55 +56,107 @@ def list_experiments():
 
 
 def main_arguments():
-    parser = argparse.ArgumentParser(prog="python -m repro.run", description=__doc__.split("\n")[0],
-                                     epilog="Any config field of the experiment is an option too, e.g. --eta 0.5.")
+    parser = OneLineParser(prog="python -m repro.run", description=__doc__.split("\n")[0], add_help=False,
+                           epilog="python -m repro.run NAME --help lists the options of experiment NAME.")
     parser.add_argument("name", nargs="?", help="experiment, e.g. chap1_network (see --list)")
+    parser.add_argument("-h", "--help", action="store_true", help="show this help (with NAME: its options too)")
     parser.add_argument("--list", action="store_true", help="list experiments with the book's numbers")
     parser.add_argument("--variant", help="default: the experiment's first variant")
-    parser.add_argument("--seed", type=int, nargs="+", default=[0], help="one run per seed, in turn")
-    parser.add_argument("--logdir", default="logs")
+    parser.add_argument("--seed", type=seed, nargs="+", help="one run per seed, in turn (default 0)")
+    parser.add_argument("--logdir", help="where run folders go (default logs)")
     parser.add_argument("--data", help="mnist.pkl.gz, or a folder holding torchvision's MNIST")
     parser.add_argument("--download", action="store_true", help="let torchvision download MNIST")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its checkpoint")
     parser.add_argument("--evaluate", metavar="RUN_DIR", help="print a trained run's validation and test accuracy")
-    parser.add_argument("--threads", type=int, default=1,
+    parser.add_argument("--threads", type=threads,
                         help="CPU threads for torch (default 1: a mini-batch of 10 is too little work to share, "
-                             "and spare threads busy-wait, which on a loaded machine slows a run ~20×)")
+                             "and spare threads busy-wait, which on a loaded machine slows a run ~20×); "
+                             "the numbers depend on it, so it is recorded and --resume restores it")
     return parser
 
 
+def main_options(parser):
+    return [option for action in parser._actions for option in action.option_strings if option.startswith("--")]
+
+
+def print_help(parser, name):
+    """Print the CLI's help, and with an experiment name the options of its config with their defaults."""
+    parser.print_help()
+    if name:
+        experiment = load_experiment(name)
+        print(f"\n{name}: {(experiment.__doc__ or '').strip().splitlines()[0]}\n"
+              f"variants: {', '.join(experiment.VARIANTS)} (defaults below are the first's)")
+        print(override_parser(next(iter(experiment.VARIANTS.values()))).format_help().split("\n", 1)[1])
+
+
+def given_options(args, rest):
+    """Return the options given besides --resume/--evaluate that could change a run (none is allowed with them)."""
+    given = [f"--{key}" for key in ("variant", "seed", "logdir", "threads") if getattr(args, key) is not None]
+    return ([args.name] if args.name else []) + given + [token for token in rest if token.startswith("--")]
+
+
 def main(argv=None):
-    args, rest = main_arguments().parse_known_args(argv)
+    parser = main_arguments()
+    previous = signal.signal(signal.SIGTERM, interrupt)  # `kill` stops a run as Ctrl-C does: checkpoint kept
     try:
-        if args.threads < 1:
-            raise UsageError(f"threads must be >= 1, got {args.threads}")
-        torch.set_num_threads(args.threads)
-        if args.list:
-            return list_experiments()
-        if args.resume:
-            return resume(args)
-        if args.evaluate:
-            return evaluate_run(args)
-        if not args.name:
-            raise UsageError("name an experiment (python -m repro.run --list)")
-        experiment = load_experiment(args.name)
-        args.variant = args.variant or next(iter(experiment.VARIANTS))
-        cfg = parse_overrides(variant_config(experiment, args.name, args.variant), rest)
-        data = load_mnist(args.data, args.download).to(cfg.device)
+        return run_command(parser, *parser.parse_known_args(argv))
     except UsageError as error:
         print(f"python -m repro.run: error: {error}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
     except (DataError, RunFolderError) as error:
         print(f"python -m repro.run: {error}", file=sys.stderr)
         sys.exit(1)
-    for seed in args.seed:
-        log = RunLog(args.name, args.variant, seed, dataclasses.asdict(cfg), args.logdir)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def run_command(parser, args, rest):
+    if args.help:
+        return print_help(parser, args.name)
+    torch.set_num_threads(args.threads or 1)
+    if args.list:
+        return list_experiments()
+    if args.resume or args.evaluate:
+        if given := given_options(args, rest):
+            raise UsageError(f"--{'resume' if args.resume else 'evaluate'} takes the run's own recorded options; "
+                             f"drop {', '.join(given)} (only {' and '.join(NEUTRAL)} may be given)")
+        return resume(args) if args.resume else evaluate_run(args)
+    if not args.name:
+        raise UsageError("name an experiment (python -m repro.run --list)")
+    experiment = load_experiment(args.name)
+    variant = args.variant if args.variant is not None else next(iter(experiment.VARIANTS))
+    cfg = parse_overrides(variant_config(experiment, args.name, variant), rest, main_options(parser))
+    data = load_mnist(args.data, args.download).to(cfg.device)
+    for seed_value in args.seed or [0]:
+        log = new_log(args.name, variant, seed_value, dataclasses.asdict(cfg), args.logdir or "logs")
         train_and_report(experiment, cfg, data, log)
 
 
+def new_log(name, variant, seed_value, config, logdir):
+    """Return a new run's log, or raise RunFolderError if its folder cannot be made or written."""
+    try:
+        return RunLog(name, variant, seed_value, config, logdir)
+    except OSError as error:
+        raise RunFolderError(f"cannot write a run folder under {logdir}: {error.strerror or error}") from None
+
+
 def resume(args):
+    """Continue a run from its last checkpoint, with its recorded threads; a finished run is left as it is."""
     experiment, cfg = read_record(args.resume)
+    results_path = Path(args.resume) / "results.json"
+    results = read_json(results_path) if results_path.exists() else {}
+    if results.get("status") == "finished" or results.get("finished"):
+        return print(f"{args.resume} already finished ({len(results['epochs'])} epochs); nothing to resume")
+    if results.get("status") == "diverged":
+        print(f"python -m repro.run: {args.resume} diverged at epoch {results['epochs'][-1]['epoch']}; "
+              "resuming would diverge again: start a new run with a smaller eta", file=sys.stderr)
+        sys.exit(EXIT_DIVERGED)
     log = RunLog.reopen(args.resume)
+    torch.set_num_threads(log.recipe.get("threads", 1))
     data = load_mnist(args.data, args.download).to(cfg.device)
     train_and_report(experiment, cfg, data, log)
 
@@ -133,10 +164,23 @@ def resume(args):
 def train_and_report(experiment, cfg, data, log):
     try:
         experiment.run(cfg, data, log)
+        results = log.close()
     except KeyboardInterrupt:
+        log.write_results(finished=False, status="interrupted")
         print(f"\nInterrupted. Resume with: python -m repro.run --resume {log.run_dir}", file=sys.stderr)
-        sys.exit(130)
-    results = log.close()
+        sys.exit(EXIT_INTERRUPTED)
+    except Diverged as error:
+        print(f"python -m repro.run: {error}", file=sys.stderr)
+        sys.exit(EXIT_DIVERGED)
+    except OSError as error:
+        print(f"python -m repro.run: cannot write {error.filename or log.run_dir}: {error.strerror or error}; "
+              f"the last checkpoint is intact: python -m repro.run --resume {log.run_dir}", file=sys.stderr)
+        sys.exit(1)
+    report_run(experiment, log, results)
+
+
+def report_run(experiment, log, results):
+    """Print the run's peak beside the book's number, with a note where a book configuration fell short."""
     if "peak" not in results:  # a run that measures something other than accuracy (Ch.5's speeds)
         return print(f"{log.experiment} {log.variant} seed {log.seed}: finished -> {log.run_dir}")
     expected = experiment.EXPECTED.get(log.variant)

@@ -17,15 +17,11 @@ from pathlib import Path
 import torch
 
 import experiments
-from repro.log import network_state
+from repro.log import RunFolderError, load_checkpoint, network_state, read_json
 
 
 class UsageError(Exception):
     """A bad name or value on the command line: one line to stderr, exit 2."""
-
-
-class RunFolderError(Exception):
-    """A run folder whose checkpoint is missing or damaged: one line to stderr, exit 1."""
 
 
 def experiment_names():
@@ -63,10 +59,15 @@ def read_record(run_dir):
     path = Path(run_dir) / "config.json"
     if not path.is_file():
         raise UsageError(f"{run_dir} is not a run folder (it has no config.json)")
-    record = json.loads(path.read_text())
-    experiment = load_experiment(record["experiment"])
-    config_type = type(next(iter(experiment.VARIANTS.values())))  # one config class per experiment
-    return experiment, config_type(**{k: tuple(v) if isinstance(v, list) else v for k, v in record["config"].items()})
+    record = read_json(path)
+    try:
+        experiment = load_experiment(record["experiment"])
+        config_type = type(next(iter(experiment.VARIANTS.values())))  # one config class per experiment
+        return experiment, config_type(**{k: tuple(v) if isinstance(v, list) else v
+                                          for k, v in record["config"].items()})
+    except (KeyError, TypeError, ValueError, AttributeError, UsageError) as error:
+        raise RunFolderError(f"{path} does not describe a run this suite can rebuild ({error}); "
+                             "the run folder is damaged") from None
 
 
 def load_network(run_dir, device="cpu"):
@@ -82,8 +83,8 @@ def load_network(run_dir, device="cpu"):
         raise RunFolderError(f"{path} is missing: the run ended no epoch, so it has no trained network")
     network = dataclasses.replace(cfg, device="cpu").network(torch.Generator())  # the shapes; values come next
     try:
-        network.load_state_dict(network_state(torch.load(path, weights_only=True, map_location="cpu")))
-    except Exception as error:  # a truncated or foreign file: pickle, zip and key errors alike
-        raise RunFolderError(f"{path} is damaged or not a checkpoint of this network ({type(error).__name__}); "
-                             "resume the run or train it again") from None
+        network.load_state_dict(network_state(load_checkpoint(path)))
+    except (KeyError, RuntimeError) as error:  # a checkpoint of another architecture, or of no network
+        raise RunFolderError(f"{path} is not a checkpoint of this run's network ({type(error).__name__}); "
+                             "train the run again") from None
     return network.to(device).eval()

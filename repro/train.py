@@ -9,6 +9,7 @@ with n the size of the training set passed in. Then measure cost and accuracy on
 training set and on the evaluation split, as network2's monitor_* flags.
 """
 
+import math
 from dataclasses import asdict, dataclass
 
 import torch
@@ -42,13 +43,16 @@ class SGDConfig:
     def __post_init__(self):
         """Refuse bad hyper-parameters before any data is loaded or any time is spent."""
         checks = [
-            (self.eta > 0, f"eta must be > 0, got {self.eta}"),
-            (self.lmbda >= 0, f"lmbda must be >= 0, got {self.lmbda}"),
+            (0 < self.eta < math.inf, f"eta must be > 0 and finite, got {self.eta}"),
+            (0 <= self.lmbda < math.inf, f"lmbda must be >= 0 and finite, got {self.lmbda}"),
             (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
-            (self.mini_batch_size >= 1, f"mini-batch-size must be >= 1, got {self.mini_batch_size}"),
+            (1 <= self.mini_batch_size <= self.train_size,
+             f"mini-batch-size must be between 1 and train-size ({self.train_size}), got {self.mini_batch_size}"),
             (1 <= self.train_size <= N_TRAINING,
              f"train-size must be between 1 and {N_TRAINING}, got {self.train_size}"),
             (len(self.sizes) >= 2 and min(self.sizes) >= 1, f"sizes must be >= 2 positive layer sizes, got {self.sizes}"),
+            (self.sizes[:1] == (784,) and self.sizes[-1:] == (10,),
+             f"sizes must start with 784 (MNIST's pixels) and end with 10 (its digits), got {self.sizes}"),
             (self.cost in COSTS, f"cost must be one of {sorted(COSTS)}, got {self.cost!r}"),
             (self.activation in ACTIVATIONS, f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"),
             (self.init in INITIALIZERS, f"init must be one of {sorted(INITIALIZERS)}, got {self.init!r}"),
@@ -76,6 +80,20 @@ def refuse_unless(checks, backend, device):
     for ok, message in checks:
         if not ok:
             raise ValueError(message)
+
+
+class Diverged(Exception):
+    """A cost or parameter stopped being finite: the run ends there, a result (exit 3), not a crash."""
+
+
+def stop_if_diverged(network, metrics, epoch, cfg, log):
+    """Record the epoch and raise Diverged if a cost, speed or parameter is no longer finite."""
+    bad = [tag for tag, value in metrics.items() if isinstance(value, float) and not math.isfinite(value)]
+    bad += [name for name, parameter in network.named_parameters() if not torch.isfinite(parameter).all()]
+    if bad:
+        log.diverged(epoch, metrics)
+        raise Diverged(f"diverged at epoch {epoch}: {', '.join(bad)} not finite with eta {cfg.eta}, lmbda {cfg.lmbda}; "
+                       f"try a smaller eta (results in {log.run_dir})")
 
 
 def sgd_update(network, nabla_w, nabla_b, step_size, weight_decay):
@@ -165,5 +183,6 @@ def train_network(cfg, data, log):
         network.eval()
         metrics = evaluate(network, splits, cfg.lmbda)
         print(f"Epoch {epoch}: {metrics[f'correct/{cfg.evaluation}']} / {len(splits[cfg.evaluation])}")
+        stop_if_diverged(network, metrics, epoch, cfg, log)
         log.epoch(epoch, metrics, network, generator, optimizer)
     return log.history

@@ -13,6 +13,7 @@ validation reached its best so far (ties included); chapter 6 reports that test
 accuracy at the best-validation epoch.
 """
 
+import math
 from dataclasses import asdict, dataclass
 
 import torch
@@ -23,7 +24,7 @@ from repro.backprop import ACTIVATIONS
 from repro.data import N_TRAINING, expanded
 from repro.layers import ConvPool
 from repro.network3 import Network3
-from repro.train import refuse_unless, sgd, train_step
+from repro.train import refuse_unless, sgd, stop_if_diverged, train_step
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,8 @@ class Network3Config:
     def __post_init__(self):
         """Refuse bad hyper-parameters before any data is loaded or any time is spent."""
         refuse_unless([
-            (self.eta > 0, f"eta must be > 0, got {self.eta}"),
-            (self.lmbda >= 0, f"lmbda must be >= 0, got {self.lmbda}"),
+            (0 < self.eta < math.inf, f"eta must be > 0 and finite, got {self.eta}"),
+            (0 <= self.lmbda < math.inf, f"lmbda must be >= 0 and finite, got {self.lmbda}"),
             (0 <= self.p_dropout < 1, f"p-dropout must be in [0, 1), got {self.p_dropout}"),
             (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
             (1 <= self.mini_batch_size <= self.train_size,
@@ -125,5 +126,6 @@ def train_network3(cfg, data, log):
         print(f"Epoch {epoch}: ", end="")
         metrics = evaluate(network, data, best_validation) | {"cost/train": cost}
         best_validation = max(best_validation, metrics["accuracy/validation"])
+        stop_if_diverged(network, metrics, epoch, cfg, log)
         log.epoch(epoch, metrics, network, dropout_generator, optimizer, images=first_layer_filters(network))
     return network

@@ -38,13 +38,13 @@ def test_unknown_variant_suggests_the_known_ones(capsys, no_data):
 
 
 @pytest.mark.parametrize("flags, message", [
-    (["--eta", "0"], "eta must be > 0"),
+    (["--eta", "0"], "eta must be > 0 and finite"),
     (["--eta", "-1"], "eta must be > 0"),
     (["--epochs", "0"], "epochs must be >= 1"),
     (["--train-size", "50001"], "train-size must be between 1 and 50000"),
-    (["--mini-batch-size", "0"], "mini-batch-size must be >= 1"),
+    (["--mini-batch-size", "0"], "mini-batch-size must be between 1 and train-size"),
     (["--backend", "numpy"], "backend must be one of"),
-    (["--threads", "0"], "threads must be >= 1"),
+    (["--threads", "0"], "threads must be between 1 and 256"),
 ])
 def test_bad_values_are_refused_in_one_line_before_data_loads(flags, message, capsys, no_data):
     code, out = run_cli(["chap1_network", *flags, "--logdir", str(no_data / "logs")], capsys)

@@ -30,8 +30,9 @@ def test_run_folder_is_named_and_holds_its_files(run_dir):
 def test_tensorboard_scalars_equal_results_json(run_dir):
     results = json.loads((run_dir / "results.json").read_text())
     events = EventAccumulator(str(run_dir), size_guidance={"scalars": 0, "histograms": 0}).Reload()
-    assert sorted(events.Tags()["scalars"]) == ["accuracy/test", "accuracy/train", "cost/test", "cost/train"]
-    for tag in events.Tags()["scalars"]:
+    tags = [tag for tag in events.Tags()["scalars"] if not tag.startswith("hparams/")]
+    assert sorted(tags) == ["accuracy/test", "accuracy/train", "cost/test", "cost/train"]
+    for tag in tags:
         logged = [(event.step, event.value) for event in events.Scalars(tag)]
         expected = [(row["epoch"], row[tag]) for row in results["epochs"]]
         assert [step for step, _ in logged] == [step for step, _ in expected]
@@ -48,3 +49,14 @@ def test_results_json_records_how_the_numbers_were_made(run_dir):
     assert results["peak"]["accuracy"] == max(accuracies) and results["final"]["accuracy"] == accuracies[-1]
     for key in ("wall_time_s", "torch", "device", "git_commit"):
         assert key in results
+
+
+def test_hparams_columns_hold_peak_and_final(run_dir):
+    """The HParams dashboard's metrics: peak and final accuracy of each split measured, and the final cost."""
+    results = json.loads((run_dir / "results.json").read_text())
+    events = EventAccumulator(str(run_dir), size_guidance={"scalars": 0}).Reload()
+    last = {tag: events.Scalars(tag)[-1].value for tag in events.Tags()["scalars"] if tag.startswith("hparams/")}
+    assert last["hparams/peak_accuracy/test"] == pytest.approx(results["peak"]["accuracy"], rel=1e-6)
+    assert last["hparams/final_accuracy/test"] == pytest.approx(results["final"]["accuracy"], rel=1e-6)
+    assert last["hparams/final_cost/train"] == pytest.approx(results["epochs"][-1]["cost/train"], rel=1e-6)
+    assert not any(tag.endswith("/validation") for tag in last)  # this run measures train and test only

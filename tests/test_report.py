@@ -21,8 +21,10 @@ def test_report_rows_bands_and_what_is_not_yet_run(tmp_path):
     for seed, peak in enumerate([97.5, 97.9, 97.7]):
         write_run(tmp_path, "shallow", seed, peak, shallow)
     write_run(tmp_path, "conv1", 0, 50.0, shallow | {"conv_maps": [20], "epochs": 1})  # not the book's: left out
-    rows = {row.split(" | ")[1]: row for row in report(tmp_path).splitlines()[2:]}
+    book_table, other_table = report(tmp_path).split("\n\n", 1)
+    rows = {row.split(" | ")[1]: row for row in book_table.splitlines()[2:]}
     assert "97.70 ± 0.20 (3)" in rows["shallow"] and "holds: best 97.90" in rows["shallow"]
     assert "2.0 min, cpu" in rows["shallow"]
     assert "not yet run" in rows["conv1"] and "not yet run" in rows["dropout"]
     assert "not yet run" not in rows["shallow"]
+    assert "| chap6_conv | conv1 | 0 | epochs=1 | 50.00% test | 60 |" in other_table
