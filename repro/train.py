@@ -34,11 +34,11 @@ class SGDConfig:
     eta: float = 0.5  # η, the learning rate
     lmbda: float = 0.0  # λ, L2 regularisation, scaled by λ/n as network2
     mini_batch_size: int = 10  # m
-    epochs: int = 30
+    epochs: int = 30  # passes over the training set
     train_size: int = N_TRAINING  # n: train on the first n of the 50,000 training images
     evaluation: str = "test"  # the split measured every epoch: "test" or "validation"
     backend: str = "manual"  # "manual": BP1–BP4 called directly; "function": loss.backward() through them; "autograd"
-    device: str = "cpu"
+    device: str = "cpu"  # "cpu" or "cuda": where the data and the network live
 
     def __post_init__(self):
         """Refuse bad hyper-parameters before any data is loaded or any time is spent."""

@@ -38,12 +38,12 @@ class Network3Config:
     eta: float = 0.1  # η, the learning rate
     lmbda: float = 0.0  # λ, L2 regularisation, scaled by m/n as network3 (weight decay λ·m/n)
     mini_batch_size: int = 10  # m
-    epochs: int = 60
+    epochs: int = 60  # passes over the training set
     train_size: int = N_TRAINING  # n: train on the first n of the 50,000 training images (before expansion)
     expanded: bool = False  # Ch.6 "Expanding the training data": 5n images, each shifted one pixel 4 ways
     select_on: str = "validation"  # report test accuracy at the best epoch of this split, as Ch.6
     backend: str = "manual"  # "manual": backprop called directly; "function": loss.backward() through it; "autograd"
-    device: str = "cpu"
+    device: str = "cpu"  # "cpu" or "cuda": where the data and the network live
 
     def __post_init__(self):
         """Refuse bad hyper-parameters before any data is loaded or any time is spent."""
