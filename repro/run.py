@@ -14,8 +14,8 @@ is loaded, and nothing is written for a name or variant that does not exist.
 ``repro.load_network(run_dir)`` (repro/runs.py) returns a run's trained network.
 """
 
-import argparse
 import dataclasses
+import os
 import signal
 import sys
 from pathlib import Path
@@ -23,8 +23,9 @@ from pathlib import Path
 import torch
 
 from repro.data import DataError, load_mnist
-from repro.log import RunLog, read_json
-from repro.options import OneLineParser, override_parser, parse_overrides, refuse_unknown, seed, threads
+from repro.log import RunLog
+from repro.options import OneLineParser, override_parser, parse_overrides, seed, threads
+from repro.records import read_json
 from repro.runs import (RunFolderError, UsageError, experiment_names, is_book_configuration, load_experiment,
                         load_network, read_record, variant_config)
 from repro.train import Diverged, evaluate
@@ -111,6 +112,9 @@ def main(argv=None):
         sys.exit(EXIT_USAGE)
     except (DataError, RunFolderError) as error:
         print(f"python -m repro.run: {error}", file=sys.stderr)
+        sys.exit(1)
+    except BrokenPipeError:  # stdout closed early (`| head`): the run's files are written; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 import experiments
-from repro.log import RunFolderError, load_checkpoint, network_state, read_json
+from repro.records import RunFolderError, load_checkpoint, network_state, read_json
 
 
 class UsageError(Exception):

@@ -1,0 +1,135 @@
+"""A run folder's files, written so that nothing is ever half-written or silently wrong.
+
+config.json, results.json and checkpoint.pt are written to a ``.partial`` file and renamed;
+JSON is strict (no NaN or Infinity: they become null); a checkpoint carries a sha256 of its
+contents, checked before it is used. A new run folder is created exclusively (a unique suffix
+after the time), and a lock held while its process lives keeps a second process out.
+"""
+
+import fcntl
+import hashlib
+import json
+import math
+import secrets
+import subprocess
+import time
+from pathlib import Path
+
+import torch
+
+
+class RunFolderError(Exception):
+    """A run folder that cannot be used (damaged, locked, unwritable): one line to stderr, exit 1."""
+
+
+def strict(value):
+    """Return value with every non-finite float replaced by None, so json.dumps(allow_nan=False) accepts it."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: strict(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(item) for item in value]
+    return value
+
+
+def write_atomically(path, write):
+    """Write path through a .partial file and a rename: a kill mid-write leaves the old file whole."""
+    partial = path.with_name(path.name + ".partial")
+    write(partial)
+    partial.replace(path)
+
+
+def write_json(path, value):
+    write_atomically(path, lambda partial: partial.write_text(json.dumps(strict(value), indent=2, allow_nan=False)))
+
+
+def read_json(path):
+    """Return a run folder's JSON file, or raise RunFolderError naming it."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        raise RunFolderError(f"{path} cannot be read ({type(error).__name__}: {error}); "
+                             "the run folder is damaged") from None
+
+
+def digest(value):
+    """Return a sha256 of a checkpoint's contents: tensors by dtype, shape and bytes, the rest as JSON."""
+    hasher = hashlib.sha256()
+
+    def feed(item):
+        if isinstance(item, torch.Tensor):
+            item = item.detach().cpu().contiguous()
+            hasher.update(f"{item.dtype}{tuple(item.shape)}".encode())
+            hasher.update(item.view(torch.uint8).numpy().tobytes() if item.numel() else b"")
+        elif isinstance(item, dict):
+            for key in sorted(item, key=str):
+                hasher.update(str(key).encode())
+                feed(item[key])
+        elif isinstance(item, (list, tuple)):
+            for element in item:
+                feed(element)
+        else:
+            hasher.update(json.dumps(item).encode())
+
+    feed(value)
+    return hasher.hexdigest()
+
+
+def load_checkpoint(path):
+    """Return a checkpoint whose digest matches its contents, or raise RunFolderError naming the file."""
+    try:
+        checkpoint = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as error:  # truncated or foreign: zip, pickle and key errors alike
+        raise RunFolderError(f"{path} is damaged ({type(error).__name__}); resume from an intact copy "
+                             "or train the run again") from None
+    stored = checkpoint.pop("sha256", None) if isinstance(checkpoint, dict) else None
+    if stored is not None and stored != digest(checkpoint):
+        raise RunFolderError(f"{path} does not match its digest: its contents were changed or damaged; "
+                             "train the run again")
+    return checkpoint
+
+
+def git_commit():
+    """Return the commit the code runs from, or None outside a git checkout."""
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def network_state(checkpoint):
+    """Return the network's state_dict from a checkpoint; those written before it was an nn.Module held lists."""
+    if "network" in checkpoint:
+        return checkpoint["network"]
+    return {f"layers.{l}.{name}": tensor for name, tensors in (("weight", checkpoint["weights"]),
+                                                                ("bias", checkpoint["biases"]))
+            for l, tensor in enumerate(tensors)}
+
+
+def new_run_dir(parent, prefix):
+    """Return a new folder parent/<prefix>__<time>-<suffix>, created here and nowhere else (exclusively)."""
+    for _ in range(100):
+        now = time.time()
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + f".{int(now % 1 * 1000):03d}"
+        run_dir = parent / f"{prefix}__{stamp}-{secrets.token_hex(2)}"
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            run_dir.mkdir()  # fails if another process made the same name: then draw another suffix
+            return run_dir
+        except FileExistsError:
+            continue
+    raise RunFolderError(f"could not create a new run folder under {parent}")
+
+
+def lock(run_dir):
+    """Hold an exclusive lock on run_dir until this process ends (the OS releases it if the process dies)."""
+    handle = open(run_dir / ".lock", "a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RunFolderError(f"{run_dir} is in use by another process (it holds {run_dir / '.lock'}); "
+                             "wait for it to end") from None
+    return handle
