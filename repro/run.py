@@ -113,6 +113,9 @@ def main(argv=None):
     except (DataError, RunFolderError) as error:
         print(f"python -m repro.run: {error}", file=sys.stderr)
         sys.exit(1)
+    except KeyboardInterrupt:  # before a run began (loading data, say): nothing was written
+        print("\nInterrupted before training began; nothing written", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:  # stdout closed early (`| head`): the run's files are written; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
