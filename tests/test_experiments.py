@@ -23,10 +23,12 @@ def run_once(name, variant, cfg, data, logdir, seed=0):
     return log.close()
 
 
+@pytest.mark.parametrize("backend", ["manual", "function"])
 @pytest.mark.parametrize("name, variant", VARIANTS)
-def test_every_variant_runs_on_a_tiny_budget_and_writes_its_files(name, variant, mnist_small_evaluation, tmp_path):
+def test_every_variant_runs_on_a_tiny_budget_and_writes_its_files(name, variant, backend, mnist_small_evaluation,
+                                                                  tmp_path):
     book = load_experiment(name).VARIANTS[variant]
-    cfg = replace(book, epochs=1, train_size=100, mini_batch_size=min(book.mini_batch_size, 100))
+    cfg = replace(book, epochs=1, train_size=100, mini_batch_size=min(book.mini_batch_size, 100), backend=backend)
     results = run_once(name, variant, cfg, mnist_small_evaluation, tmp_path)
     assert results["finished"] and len(results["epochs"]) == 1
     run_dir = next((tmp_path / name).iterdir())
