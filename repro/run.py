@@ -3,8 +3,8 @@
     python -m repro.run --list
     python -m repro.run chap3_crossentropy --variant hidden100 --seed 1 2 3
     python -m repro.run chap1_network --epochs 1 --train-size 2000 --backend autograd
-    python -m repro.run --resume logs/chap1_network/default__seed0__20261122-180000
-    python -m repro.run --evaluate logs/chap1_network/default__seed0__20261122-180000
+    python -m repro.run --resume logs/chap1_network/default__seed0__20261127-051032.634-6d28
+    python -m repro.run --evaluate logs/chap1_network/default__seed0__20261127-051032.634-6d28
 
 NAME is a module of ``experiments/``. Each exports ``VARIANTS`` (name → frozen config
 dataclass whose defaults are the book's), ``EXPECTED`` (the book's numbers and our

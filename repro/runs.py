@@ -1,6 +1,6 @@
 """Run folders and the experiments that made them: find an experiment, read a run's recipe, load its network.
 
-    repro.load_network("logs/chap1_network/default__seed0__20261122-180000")   # a trained nn.Module
+    repro.load_network("logs/chap1_network/default__seed0__20261127-051032.634-6d28")   # a trained nn.Module
 
 A run folder (repro/log.py) holds ``config.json`` (experiment, variant, seed, config) and
 ``checkpoint.pt`` (the network's ``state_dict``). Errors are one line: a name or value
