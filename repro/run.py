@@ -32,7 +32,7 @@ from repro.train import Diverged, evaluate
 from repro.train3 import Network3Config, accuracy
 
 EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
-NEUTRAL = ("--data", "--download")  # where the data comes from: checked by its digest, cannot change a result
+NEUTRAL = ("--data", "--download")  # where the book's split is read from, not what it is
 
 
 def evaluate_run(args):
