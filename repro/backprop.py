@@ -3,7 +3,10 @@
 Shape convention, stated once: rows are examples. A mini-batch of activations is
 (m, n_l), so the book's column-vector ``w a + b`` is ``a @ w.T + b`` here, and a
 weight matrix ``w`` has the book's shape (n_l, n_{l-1}): ``w[j, k]`` connects neuron
-k of layer l-1 to neuron j of layer l (as ``nn.Linear.weight``).
+k of layer l-1 to neuron j of layer l (as ``nn.Linear.weight``). The equations are
+written on the last two axes (``w.mT``, sums over axis −2), so the same lines serve
+networks trained side by side with a leading seed axis: (seeds, m, n_l) activations,
+(seeds, n_l, n_{l-1}) weights.
 
 The equations live in three plain functions and in each cost's ``delta``:
 
@@ -78,7 +81,7 @@ class QuadraticCost:
     @staticmethod
     def fn(z, y):
         """Return the cost of each example, (m,), from the output layer's weighted input z."""
-        return 0.5 * ((torch.sigmoid(z) - y) ** 2).sum(1)
+        return 0.5 * ((torch.sigmoid(z) - y) ** 2).sum(-1)
 
     @staticmethod
     def delta(z, a, y):
@@ -101,7 +104,7 @@ class CrossEntropyCost:
         ln(1 + eᶻ) − y z, finite for every z (``logaddexp`` keeps e^z from overflowing;
         unlike ``F.softplus`` it has no linear cut-off, so its derivative is exactly σ(z)).
         """
-        return (torch.logaddexp(z, torch.zeros_like(z)) - y * z).sum(1)
+        return (torch.logaddexp(z, torch.zeros_like(z)) - y * z).sum(-1)
 
     @staticmethod
     def delta(z, a, y):
@@ -123,7 +126,7 @@ def fully_connected(x, w, b, activation):
     The output layer passes None: its σ (or softmax) belongs to the cost, whose BP1 is
     written in zᴸ.
     """
-    z = x @ w.T + b  # zˡ = wˡaˡ⁻¹ + bˡ (Ch.2, Eq. 25)   (m, n_l)
+    z = x @ w.mT + b.unsqueeze(-2)  # zˡ = wˡaˡ⁻¹ + bˡ (Ch.2, Eq. 25)   (m, n_l)
     return (z if activation is None else activation.fn(z)), z  # aˡ = σ(zˡ)
 
 
@@ -132,8 +135,8 @@ def layer_gradients(delta, a_prev, w, need_input=True):
 
     The first layer's ∂C/∂a⁰ would be the gradient with respect to the image: not needed.
     """
-    nabla_b = delta.sum(0)  # (BP3) ∂C/∂bˡⱼ = δˡⱼ                       (n_l,)
-    nabla_w = delta.T @ a_prev  # (BP4) ∂C/∂wˡⱼₖ = aˡ⁻¹ₖ δˡⱼ          (n_l, n_{l-1})
+    nabla_b = delta.sum(-2)  # (BP3) ∂C/∂bˡⱼ = δˡⱼ                       (n_l,)
+    nabla_w = delta.mT @ a_prev  # (BP4) ∂C/∂wˡⱼₖ = aˡ⁻¹ₖ δˡⱼ          (n_l, n_{l-1})
     grad_a_prev = delta @ w if need_input else None  # (wˡ)ᵀδˡ, which BP2 multiplies by σ′(zˡ⁻¹) (m, n_{l-1})
     return grad_a_prev, nabla_w, nabla_b
 
@@ -206,4 +209,4 @@ class CostFunction(torch.autograd.Function):
     def backward(ctx, grad_cost):
         z, y = ctx.saved_tensors
         delta = ctx.cost.delta(z, ctx.cost.output(z), y)  # (BP1), one row per example
-        return grad_cost * delta / len(z), None, None  # 1/m: the cost is a mean over the mini-batch
+        return grad_cost * delta / z.shape[-2], None, None  # 1/m: the cost is a mean over the mini-batch

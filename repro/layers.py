@@ -77,13 +77,18 @@ class FullyConnected(nn.Module):
             mask = dropout_mask(x.shape, self.p_dropout, None, x)  # torch's global generator, as nn.Dropout
         return ops.dropout(x, mask), mask  # training: non-inverted, no 1/(1 − p)
 
+    @staticmethod
+    def flat(a):
+        """Return the input as rows: a conv layer's maps (…, maps, h, w) become (…, maps·h·w)."""
+        return a.flatten(-3) if a.dim() >= 4 else a
+
     def forward(self, a, mask=None, ops=HAND_WRITTEN):
-        x, _ = self.dropped(a.flatten(1), mask, ops)  # (m, n_in)
+        x, _ = self.dropped(self.flat(a), mask, ops)  # (m, n_in)
         return ops.fully_connected(x, self.weight, self.bias, self.activation)
 
     def feedforward(self, a, mask=None):
         """Return (aˡ, what ``gradients`` needs, ending with zˡ) from aˡ⁻¹."""
-        x, mask = self.dropped(a.flatten(1), mask, AUTOGRAD)
+        x, mask = self.dropped(self.flat(a), mask, AUTOGRAD)
         a, z = fully_connected(x, self.weight, self.bias, self.activation)
         return a, (x, mask, z)
 

@@ -152,7 +152,7 @@ def evaluate(network, splits, lmbda):
         z = network(split.images, ops=AUTOGRAD)
         decay = 0.5 * (lmbda / len(split)) * sum((w ** 2).sum() for w in network.weights)
         cost = (network.cost_function.fn(z, split.one_hot()).mean() + decay).item()
-        correct = int((network.cost_function.output(z).argmax(1) == split.labels).sum())
+        correct = int((network.cost_function.output(z).argmax(-1) == split.labels).sum())
         metrics |= {f"accuracy/{name}": 100 * correct / len(split), f"cost/{name}": cost,
                     f"correct/{name}": correct}
     return metrics
