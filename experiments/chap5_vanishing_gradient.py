@@ -73,12 +73,13 @@ def track_speeds(cfg, data, log):
     network, optimizer, generator, start_epoch = new_network(cfg, log)
     training = data.training.first(cfg.train_size)
     x, y, m = training.images, training.one_hot(), cfg.mini_batch_size
+    decay = cfg.eta * cfg.lmbda / len(x)  # ηλ/n
     for epoch in range(start_epoch, cfg.epochs):
         speeds = speeds_of_learning(network, x, y)  # before this epoch's update: epoch 0 is the initialisation
         if epoch == 0:
             print("Speeds of learning at initialisation: " + ", ".join(f"{speed:.4f}" for speed in speeds))
         for k in range(0, len(x), m):  # one step when the mini-batch is the whole set
-            train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, cfg.eta * cfg.lmbda / len(x), optimizer)
+            train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, decay, optimizer)
         metrics = {f"speed/layer{l}": speed for l, speed in enumerate(speeds, 1)}
         stop_if_diverged(network, metrics, epoch, cfg, log)
         log.epoch(epoch, metrics, network, generator, optimizer)

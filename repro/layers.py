@@ -29,7 +29,11 @@ from repro.conv import ConvPoolFunction, DropoutFunction, conv_pool, conv_pool_g
 
 
 def hand_written_fully_connected(x, w, b, activation):
-    """Return aˡ of a hidden layer, or zᴸ of an output layer (activation None), through their Functions."""
+    """Return aˡ of a hidden layer, or zᴸ of an output layer (activation None), through their Functions.
+
+    Two Functions, because one would return zᴸ twice (as aᴸ and as the saved zᴸ), and a
+    Function's output cannot be both differentiable and not.
+    """
     if activation is None:
         return WeightedInputFunction.apply(x, w, b)
     return FullyConnectedFunction.apply(x, w, b, activation)[0]
@@ -121,6 +125,7 @@ class ConvPool(nn.Module):
         self.weight = nn.Parameter(torch.zeros(n_maps, maps_in, 5, 5))  # w[j, k]: input map k → map j
         self.bias = nn.Parameter(torch.zeros(n_maps))  # one shared bias per map
         self.activation = activation
+        self.p_dropout = 0.0  # network3 applies no dropout in the convolutional layers
 
     def extra_repr(self):
         n_maps, maps_in = self.weight.shape[:2]

@@ -186,16 +186,16 @@ class RunLog:
     def write_results(self, finished=True, status=None, **extra):
         """Write results.json: the per-epoch metrics, their peak and final, and how they were made."""
         split = self.config.get("evaluation", "test")
-        results = {
+        results = strict({
             "experiment": self.experiment, "variant": self.variant, "seed": self.seed, "config": self.config,
             "finished": finished, "status": status or ("finished" if finished else "running"), "evaluation": split,
             **(self.summary(split) if self.history and f"accuracy/{split}" in self.history[0] else {}),
             "epochs": self.history, "wall_time_s": round(self.wall_time, 2), "torch": torch.__version__,
             "device": self.config.get("device", "cpu"), "recipe": self.recipe, "git_commit": self.commit,
             **self.extra, **extra,
-        }
+        })
         write_json(self.run_dir / "results.json", results)
-        return strict(results)
+        return results
 
     def close(self, **extra):
         """Mark the run finished; return what results.json holds."""

@@ -117,7 +117,7 @@ class Network(nn.Module):
     def dropout_masks(self, m, generator):
         """Return one fresh mask per layer for a mini-batch of m (None where p = 0), drawn from generator."""
         return [dropout_mask((m, layer.weight.shape[1]), layer.p_dropout, generator, layer.weight)
-                if getattr(layer, "p_dropout", 0) > 0 else None for layer in self.layers]
+                if layer.p_dropout > 0 else None for layer in self.layers]
 
     @torch.no_grad()
     def predict(self, x, chunk=1000):

@@ -83,6 +83,11 @@ def override_parser(config):
     return parser
 
 
+def long_options(parser):
+    """Return a parser's --options."""
+    return [option for action in parser._actions for option in action.option_strings if option.startswith("--")]
+
+
 def refuse_unknown(tokens, known):
     """Raise UsageError for the first --option in tokens that is not known, naming the close ones."""
     for token in tokens:
@@ -96,8 +101,7 @@ def refuse_unknown(tokens, known):
 def parse_overrides(config, argv, main_options):
     """Return config with the fields given on the command line (--mini-batch-size 20) replaced."""
     parser = override_parser(config)
-    known = [option for action in parser._actions for option in action.option_strings]
-    refuse_unknown(argv, known + main_options)
+    refuse_unknown(argv, long_options(parser) + main_options)
     overrides = {key: value for key, value in vars(parser.parse_args(argv)).items() if value is not None}
     try:
         return dataclasses.replace(config, **overrides)

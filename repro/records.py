@@ -41,7 +41,8 @@ def write_atomically(path, write):
 
 
 def write_json(path, value):
-    write_atomically(path, lambda partial: partial.write_text(json.dumps(strict(value), indent=2, allow_nan=False)))
+    """Write value as strict JSON (``strict`` it first if it may hold NaN or ±inf)."""
+    write_atomically(path, lambda partial: partial.write_text(json.dumps(value, indent=2, allow_nan=False)))
 
 
 def read_json(path):

@@ -11,10 +11,10 @@ import json
 import statistics
 import sys
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from repro.runs import experiment_names, is_book_configuration, load_experiment
+from repro.runs import experiment_names, is_book_configuration, load_experiment, overrides
 
 
 @dataclass(frozen=True)
@@ -74,13 +74,6 @@ def finished_results(logdir):
     return runs
 
 
-def overrides(config, book):
-    """Return the fields in which a run's config differs from its variant's, as `field=value`."""
-    config, book = json.loads(json.dumps(config)), json.loads(json.dumps(asdict(book)))
-    return ", ".join(f"{key}={value}" for key, value in config.items()
-                     if key not in ("backend", "device") and book.get(key) != value)
-
-
 def mean_std(values):
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
@@ -96,7 +89,9 @@ def report(logdir="logs"):
             continue
         book_config = experiment.VARIANTS[variant]
         runs = [run for run in all_runs if is_book_configuration(run["config"], book_config)]
-        other += [run | {"overrides": overrides(run["config"], book_config)} for run in all_runs if run not in runs]
+        other += [run | {"overrides": ", ".join(f"{key}={value}" for key, value in
+                                                overrides(run["config"], book_config).items())}
+                  for run in all_runs if run not in runs]
         if not runs or "peak" not in runs[0]:
             continue
         expected = experiment.EXPECTED.get(variant)

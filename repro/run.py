@@ -24,10 +24,10 @@ import torch
 
 from repro.data import DataError, load_mnist
 from repro.log import RunLog
-from repro.options import OneLineParser, override_parser, parse_overrides, seed, threads
+from repro.options import OneLineParser, long_options, override_parser, parse_overrides, seed, threads
 from repro.records import read_json
 from repro.runs import (RunFolderError, UsageError, experiment_names, is_book_configuration, load_experiment,
-                        load_network, read_record, variant_config)
+                        read_record, trained_network, variant_config)
 from repro.train import Diverged, evaluate
 from repro.train3 import Network3Config, accuracy
 
@@ -38,7 +38,7 @@ NEUTRAL = ("--data", "--download")  # where the book's split is read from, not w
 def evaluate_run(args):
     """Print a trained network's validation and test accuracy, one line each, as the book prints them."""
     _, cfg = read_record(args.evaluate)
-    network = load_network(args.evaluate)
+    network = trained_network(cfg, args.evaluate)
     data = load_mnist(args.data, args.download)
     if isinstance(cfg, Network3Config):
         metrics = accuracy(network, data.validation, "validation") | accuracy(network, data.test, "test")
@@ -74,10 +74,6 @@ def main_arguments():
                              "and spare threads busy-wait, which on a loaded machine slows a run ~20×); "
                              "the numbers depend on it, so it is recorded and --resume restores it")
     return parser
-
-
-def main_options(parser):
-    return [option for action in parser._actions for option in action.option_strings if option.startswith("--")]
 
 
 def print_help(parser, name):
@@ -142,7 +138,7 @@ def run_command(parser, argv, args, rest):
         raise UsageError("name an experiment (python -m repro.run --list)")
     experiment = load_experiment(args.name)
     variant = args.variant if args.variant is not None else next(iter(experiment.VARIANTS))
-    cfg = parse_overrides(variant_config(experiment, args.name, variant), rest, main_options(parser))
+    cfg = parse_overrides(variant_config(experiment, args.name, variant), rest, long_options(parser))
     data = load_mnist(args.data, args.download).to(cfg.device)
     for seed_value in args.seed or [0]:
         log = new_log(args.name, variant, seed_value, dataclasses.asdict(cfg), args.logdir or "logs")

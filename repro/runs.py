@@ -28,13 +28,19 @@ def experiment_names():
     return sorted(module.name for module in pkgutil.iter_modules(experiments.__path__))
 
 
-def is_book_configuration(config, variant_config):
-    """Return whether a run's config (a dict, as config.json holds it) has the variant's book values.
+def overrides(config, variant_config):
+    """Return {field: value} where a run's config (a dict, as config.json holds it) departs from its variant's.
 
     Backend and device aside: they change how a run computes, not what the book specifies.
     """
     config, book = json.loads(json.dumps(config)), json.loads(json.dumps(dataclasses.asdict(variant_config)))
-    return all(config.get(key) == value for key, value in book.items() if key not in ("backend", "device"))
+    return {key: config.get(key) for key, value in book.items()
+            if key not in ("backend", "device") and config.get(key) != value}
+
+
+def is_book_configuration(config, variant_config):
+    """Return whether a run's config has every one of the variant's book values."""
+    return not overrides(config, variant_config)
 
 
 def load_experiment(name):
@@ -55,7 +61,10 @@ def variant_config(experiment, name, variant):
 
 
 def read_record(run_dir):
-    """Return (experiment module, config) of a run folder from its config.json, or raise UsageError."""
+    """Return (experiment module, config) of a run folder from its config.json.
+
+    Raise UsageError for a folder that is no run, RunFolderError for a config.json that is damaged.
+    """
     path = Path(run_dir) / "config.json"
     if not path.is_file():
         raise UsageError(f"{run_dir} is not a run folder (it has no config.json)")
@@ -75,7 +84,11 @@ def load_network(run_dir, device="cpu"):
 
     ``load_network(run_dir).predict(images)`` classifies images (m, 784).
     """
-    _, cfg = read_record(run_dir)
+    return trained_network(read_record(run_dir)[1], run_dir).to(device)
+
+
+def trained_network(cfg, run_dir):
+    """Return the network of cfg's shapes holding run_dir's checkpoint, on the CPU, in eval mode."""
     if getattr(cfg, "ensemble", 1) > 1:
         raise UsageError(f"{run_dir} is an ensemble; load one of its nets, e.g. {Path(run_dir) / 'member0'}")
     path = Path(run_dir) / "checkpoint.pt"
@@ -87,4 +100,4 @@ def load_network(run_dir, device="cpu"):
     except (KeyError, RuntimeError) as error:  # a checkpoint of another architecture, or of no network
         raise RunFolderError(f"{path} is not a checkpoint of this run's network ({type(error).__name__}); "
                              "train the run again") from None
-    return network.to(device).eval()
+    return network.eval()
