@@ -56,6 +56,6 @@ EXPECTED = {
 }
 
 
-def run(cfg, data, log):
+def run(cfg, data, logs):
     """Train network.py's network with SGD and record test accuracy every epoch."""
-    return train_network(cfg, data, log)
+    return train_network(cfg, data, logs)

@@ -54,6 +54,6 @@ EXPECTED = {
 }
 
 
-def run(cfg, data, log):
+def run(cfg, data, logs):
     """Train network2's network on the cross-entropy cost and record test accuracy every epoch."""
-    return train_network(cfg, data, log)
+    return train_network(cfg, data, logs)

@@ -55,10 +55,12 @@ EXPECTED = {
 }
 
 
-def run(cfg, data, log):
-    """Train on the small training set and draw the book's four monitoring graphs."""
-    history = train_network(cfg, data, log)
-    costs = [row[f"cost/{cfg.evaluation}"] for row in history]
-    log.extra["test_cost_minimum"] = {"epoch": costs.index(min(costs)), "cost": min(costs)}
-    log.figure("overfitting", plot_monitoring(history, cfg.evaluation, f"Overfitting: {cfg.train_size} images, λ = 0"))
-    return history
+def run(cfg, data, logs):
+    """Train on the small training set and draw the book's four monitoring graphs, for each seed."""
+    histories = train_network(cfg, data, logs)
+    for log, history in zip(logs, histories):
+        costs = [row[f"cost/{cfg.evaluation}"] for row in history]
+        log.extra["test_cost_minimum"] = {"epoch": costs.index(min(costs)), "cost": min(costs)}
+        title = f"Overfitting: {cfg.train_size} images, λ = 0"
+        log.figure("overfitting", plot_monitoring(history, cfg.evaluation, title))
+    return histories

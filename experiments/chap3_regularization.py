@@ -67,9 +67,10 @@ EXPECTED = {
 }
 
 
-def run(cfg, data, log):
-    """Train with L2 weight decay and draw the book's four monitoring graphs."""
-    history = train_network(cfg, data, log)
+def run(cfg, data, logs):
+    """Train with L2 weight decay and draw the book's four monitoring graphs, for each seed."""
+    histories = train_network(cfg, data, logs)
     title = f"L2 regularization: {cfg.train_size} images, λ = {cfg.lmbda}"
-    log.figure("regularization", plot_monitoring(history, cfg.evaluation, title))
-    return history
+    for log, history in zip(logs, histories):
+        log.figure("regularization", plot_monitoring(history, cfg.evaluation, title))
+    return histories

@@ -58,15 +58,17 @@ EXPECTED = {
 FIRST_EPOCH_MARGIN = 3.0  # pp: "under 87" against "almost 93"; tests/test_full.py holds every seed to it
 
 
-def run(cfg, data, log):
-    """Train the 1/√n_in network, then the N(0, 1) one; draw both validation curves on one figure."""
-    new = train_network(cfg, data, log)
+def run(cfg, data, logs):
+    """Train the 1/√n_in networks, then the N(0, 1) ones; draw each seed's two validation curves on one figure."""
+    new = train_network(cfg, data, logs)
     large_cfg = replace(cfg, init="large")
-    large_log = log.child("large_init", asdict(large_cfg))
-    old = train_network(large_cfg, data, large_log)
-    log.extra["large_init"] = large_log.close()
+    large_logs = [log.child("large_init", asdict(large_cfg)) for log in logs]
+    old = train_network(large_cfg, data, large_logs)
     split = f"accuracy/{cfg.evaluation}"
-    curves = {"new: N(0, 1/√n_in)": [row[split] for row in new], "old: N(0, 1)": [row[split] for row in old]}
-    log.figure("weight_init", plot_curves(curves, "Epoch", f"{cfg.evaluation} accuracy (%)",
-                                           f"Weight initialization, {cfg.sizes}"))
+    for log, large_log, new_history, old_history in zip(logs, large_logs, new, old):
+        log.extra["large_init"] = large_log.close()
+        curves = {"new: N(0, 1/√n_in)": [row[split] for row in new_history],
+                  "old: N(0, 1)": [row[split] for row in old_history]}
+        log.figure("weight_init", plot_curves(curves, "Epoch", f"{cfg.evaluation} accuracy (%)",
+                                               f"Weight initialization, {cfg.sizes}"))
     return new

@@ -23,7 +23,8 @@ import torch
 
 from repro.plots import plot_curves
 from repro.report import Expected
-from repro.train import SGDConfig, new_network, stop_if_diverged, train_network, train_step
+from repro.seeds import SideBySide, networks
+from repro.train import SGDConfig, sgd, train_network, train_step
 
 
 @dataclass(frozen=True)
@@ -63,37 +64,45 @@ EXPECTED["hidden2"] = replace(EXPECTED["hidden2"], quick=dict(epochs=1), quick_b
 
 @torch.no_grad()
 def speeds_of_learning(network, x, y):
-    """Return ‖δˡ‖ of each hidden layer, δˡ = ∂C/∂bˡ averaged over the examples (BP3, by hand)."""
-    _, nabla_b, _ = network.backprop(x, y)
-    return [(nabla / len(x)).norm().item() for nabla in nabla_b[:-1]]
+    """Return, per seed, ‖δˡ‖ of each hidden layer, δˡ = ∂C/∂bˡ averaged over the examples (BP3, by hand)."""
+    _, nabla_b, _ = network.backprop(x, y)  # each (seeds, n_l)
+    return torch.stack([(nabla / len(x)).norm(dim=-1) for nabla in nabla_b[:-1]], dim=1).tolist()
 
 
-def track_speeds(cfg, data, log):
-    """Full-batch gradient descent on the first train_size images, recording ‖δˡ‖ before each epoch."""
-    network, optimizer, generator, start_epoch = new_network(cfg, log)
+def track_speeds(cfg, data, logs):
+    """Full-batch gradient descent on the first train_size images, recording ‖δˡ‖ before each epoch, per seed."""
     training = data.training.first(cfg.train_size)
     x, y, m = training.images, training.one_hot(), cfg.mini_batch_size
+    generators = [torch.Generator().manual_seed(log.seed) for log in logs]
+    seeds = SideBySide(networks(cfg, logs, x.dtype, generators), logs, generators, cfg)
     decay = cfg.eta * cfg.lmbda / len(x)  # ηλ/n
-    for epoch in range(start_epoch, cfg.epochs):
+    for epoch in range(len(logs[0].history), cfg.epochs):
+        network = seeds.network
+        optimizer = sgd(network, cfg.eta, cfg.lmbda / len(x)) if cfg.backend != "manual" else None
         speeds = speeds_of_learning(network, x, y)  # before this epoch's update: epoch 0 is the initialisation
         if epoch == 0:
-            print("Speeds of learning at initialisation: " + ", ".join(f"{speed:.4f}" for speed in speeds))
+            for log, seed_speeds in zip(seeds.logs, speeds):
+                print(f"Seed {log.seed}: speeds of learning at initialisation: "
+                      + ", ".join(f"{speed:.4f}" for speed in seed_speeds))
         for k in range(0, len(x), m):  # one step when the mini-batch is the whole set
             train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, decay, optimizer)
-        metrics = {f"speed/layer{l}": speed for l, speed in enumerate(speeds, 1)}
-        stop_if_diverged(network, metrics, epoch, cfg, log)
-        log.epoch(epoch, metrics, network, generator, optimizer)
-    return log.history
+        seeds.record(epoch, [{f"speed/layer{l}": speed for l, speed in enumerate(seed_speeds, 1)}
+                             for seed_speeds in speeds], optimizer)
+        if not seeds.logs:
+            break
+    seeds.raise_if_diverged()
+    return [log.history for log in logs]
 
 
-def run(cfg, data, log):
+def run(cfg, data, logs):
     """(a), (c): train and record validation accuracy; (b): track each hidden layer's speed of learning."""
     if not cfg.speed_of_learning:
-        return train_network(cfg, data, log)
-    history = track_speeds(cfg, data, log)
+        return train_network(cfg, data, logs)
+    histories = track_speeds(cfg, data, logs)
     layers = len(cfg.sizes) - 2
-    curves = {f"Hidden layer {l}": [row[f"speed/layer{l}"] for row in history] for l in range(1, layers + 1)}
-    log.extra["speeds_at_initialisation"] = [history[0][f"speed/layer{l}"] for l in range(1, layers + 1)]
-    log.figure("speed_of_learning", plot_curves(curves, "Epoch", "Speed of learning ‖δˡ‖",
-                                                f"{cfg.activation} hidden layers, {cfg.sizes}", log_y=True))
-    return history
+    for log, history in zip(logs, histories):
+        curves = {f"Hidden layer {l}": [row[f"speed/layer{l}"] for row in history] for l in range(1, layers + 1)}
+        log.extra["speeds_at_initialisation"] = [history[0][f"speed/layer{l}"] for l in range(1, layers + 1)]
+        log.figure("speed_of_learning", plot_curves(curves, "Epoch", "Speed of learning ‖δˡ‖",
+                                                    f"{cfg.activation} hidden layers, {cfg.sizes}", log_y=True))
+    return histories

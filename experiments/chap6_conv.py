@@ -139,26 +139,30 @@ def plurality(votes):
     return by_image.gather(1, earliest[:, None]).squeeze(1)
 
 
-def ensemble(cfg, data, log):
-    """Train cfg.ensemble nets, each its own run in the log's folder, then score their plurality vote."""
-    member_cfg, votes = replace(cfg, ensemble=1), {"validation": [], "test": []}
-    for k in range(cfg.ensemble):
-        seed = log.seed * cfg.ensemble + k  # ensembles of other seeds share no member
-        member_log = RunLog(log.experiment, f"{log.variant}_member{k}", seed, asdict(member_cfg),
-                            run_dir=log.run_dir / f"member{k}")
-        network = train_network3(member_cfg, data, member_log)
+def ensemble(cfg, data, logs):
+    """Train cfg.ensemble nets per seed, each its own run in that seed's folder, then score their plurality vote.
+
+    Every member of every ensemble trains side by side with the others (repro/seeds.py).
+    """
+    member_cfg = replace(cfg, ensemble=1)
+    member_logs = [RunLog(log.experiment, f"{log.variant}_member{k}", log.seed * cfg.ensemble + k, asdict(member_cfg),
+                          run_dir=log.run_dir / f"member{k}")  # ensembles of other seeds share no member
+                   for log in logs for k in range(cfg.ensemble)]
+    members = train_network3(member_cfg, data, member_logs)
+    for member_log in member_logs:
         member_log.close()
-        for split, predictions in votes.items():
-            predictions.append(network.predict(getattr(data, split).images))
-    metrics = {}
-    for split, predictions in votes.items():
-        labels = getattr(data, split).labels
-        correct = int((plurality(torch.stack(predictions)) == labels).sum())
-        metrics |= {f"accuracy/{split}": 100 * correct / len(labels), f"correct/{split}": correct}
-    print(f"Ensemble of {cfg.ensemble}: {metrics['correct/test']} / 10000 test images")
-    log.epoch(0, metrics, network)
+    for k, log in enumerate(logs):
+        nets = members[k * cfg.ensemble:(k + 1) * cfg.ensemble]
+        metrics = {}
+        for split in ("validation", "test"):
+            labels = getattr(data, split).labels
+            votes = torch.stack([net.predict(getattr(data, split).images) for net in nets])
+            correct = int((plurality(votes) == labels).sum())
+            metrics |= {f"accuracy/{split}": 100 * correct / len(labels), f"correct/{split}": correct}
+        print(f"Ensemble of {cfg.ensemble} (seed {log.seed}): {metrics['correct/test']} / 10000 test images")
+        log.epoch(0, metrics, nets[-1])
 
 
-def run(cfg, data, log):
-    """Train cfg's network as network3.SGD does; for an ensemble, train several and let them vote."""
-    return train_network3(cfg, data, log) if cfg.ensemble == 1 else ensemble(cfg, data, log)
+def run(cfg, data, logs):
+    """Train cfg's networks as network3.SGD does, one per seed; for an ensemble, several per seed, voting."""
+    return train_network3(cfg, data, logs) if cfg.ensemble == 1 else ensemble(cfg, data, logs)

@@ -34,11 +34,14 @@ class Sigmoid:
 
     @staticmethod
     def fn(z):
-        return torch.sigmoid(z)
+        # network.py's own formula. Not torch.sigmoid: its vectorised loop and its scalar tail
+        # round differently, so an element's last bit would depend on where it sits in the
+        # tensor, and a seed's numbers on which seeds it was trained beside (Seeds side by side).
+        return 1 / (1 + torch.exp(-z))
 
     @staticmethod
     def prime(z):
-        s = torch.sigmoid(z)
+        s = Sigmoid.fn(z)
         return s * (1 - s)  # σ′(z) = σ(z)(1 − σ(z))
 
 
@@ -81,7 +84,7 @@ class QuadraticCost:
     @staticmethod
     def fn(z, y):
         """Return the cost of each example, (m,), from the output layer's weighted input z."""
-        return 0.5 * ((torch.sigmoid(z) - y) ** 2).sum(-1)
+        return 0.5 * ((Sigmoid.fn(z) - y) ** 2).sum(-1)
 
     @staticmethod
     def delta(z, a, y):
@@ -101,10 +104,13 @@ class CrossEntropyCost:
         DEVIATION(book): network2 evaluates the formula on a = σ(z) with ``nan_to_num``;
         in float32 σ(z) rounds to 1 already at z ≈ 17, where ln(1 − a) = −∞. Since
         −ln σ(z) = ln(1 + e⁻ᶻ) and −ln(1 − σ(z)) = ln(1 + eᶻ), the same cost is
-        ln(1 + eᶻ) − y z, finite for every z (``logaddexp`` keeps e^z from overflowing;
-        unlike ``F.softplus`` it has no linear cut-off, so its derivative is exactly σ(z)).
+        ln(1 + eᶻ) − y z, finite for every z, with ln(1 + eᶻ) = max(z, 0) + ln(1 + e^−|z|)
+        so that e^z never overflows (unlike ``F.softplus`` there is no linear cut-off, so
+        the derivative is exactly σ(z); unlike ``torch.logaddexp`` every element is rounded
+        alike wherever it sits in the tensor, as ``Sigmoid.fn``).
         """
-        return (torch.logaddexp(z, torch.zeros_like(z)) - y * z).sum(-1)
+        softplus = torch.relu(z) + torch.log1p(torch.exp(-z.abs()))  # ln(1 + eᶻ)
+        return (softplus - y * z).sum(-1)
 
     @staticmethod
     def delta(z, a, y):
@@ -193,11 +199,15 @@ class FullyConnectedFunction(torch.autograd.Function):
 
 
 class CostFunction(torch.autograd.Function):
-    """The mean cost (1/m) Σₓ Cₓ of a mini-batch from the output weighted input zᴸ; backward is BP1."""
+    """The mean cost (1/m) Σₓ Cₓ of a mini-batch from the output weighted input zᴸ; backward is BP1.
+
+    Networks side by side (zᴸ of shape (seeds, m, 10)) give the sum of their mean costs,
+    so that each network's gradient is its own.
+    """
 
     @staticmethod
     def forward(z, y, cost):
-        return cost.fn(z, y).mean()
+        return cost.fn(z, y).mean(-1).sum()
 
     @staticmethod
     def setup_context(ctx, inputs, output):

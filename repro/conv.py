@@ -2,7 +2,8 @@
 
 Shapes, stated once: rows are examples and maps come next, so a mini-batch of
 feature maps is (m, maps, height, width); a kernel w is (n_maps, maps_in, 5, 5),
-``w[j, k]`` joining input map k to output map j. The book leaves the conv-pool
+``w[j, k]`` joining input map k to output map j. Networks trained side by side put
+a seed axis in front of both (repro/seeds.py); the convolutions then run seed by seed. The book leaves the conv-pool
 backward as a problem (Ch.6, "Backpropagation in a convolutional network"); its
 answer, in the book's δ = ∂C/∂z language, is
 
@@ -27,6 +28,18 @@ from repro.backprop import hidden_delta
 
 # --- the equations -----------------------------------------------------------------------
 
+def per_seed(convolution, a, w):
+    """Return convolution(a, w), seed by seed when w has a leading seed axis (5 dimensions).
+
+    A loop rather than one grouped convolution: each seed then gets exactly the
+    arithmetic of a network trained alone, and a convolution is work enough to
+    hide the loop.
+    """
+    if w.dim() == 4:
+        return convolution(a, w)
+    return torch.stack([convolution(a_seed, w_seed) for a_seed, w_seed in zip(a, w)])
+
+
 def convolve(a_prev, w):
     """Return the valid 2-D convolution, stride 1, no bias: (m, maps_in, H, W) → (m, n_maps, H−4, W−4).
 
@@ -35,7 +48,7 @@ def convolve(a_prev, w):
     DEVIATION(book): Theano's conv2d flips the kernel (a true convolution). With weights
     drawn from a symmetric distribution and learnt, that only mirrors each kernel.
     """
-    return F.conv2d(a_prev, w)
+    return per_seed(F.conv2d, a_prev, w)
 
 
 def conv_gradients(delta, a_prev, w, need_input=True):
@@ -47,19 +60,21 @@ def conv_gradients(delta, a_prev, w, need_input=True):
     mini-batch as the channel axis. No im2col matrix is built, so it is as fast as
     torch's own convolution backward.
     """
-    grad_a_prev = F.conv_transpose2d(delta, w) if need_input else None  # (BP2, conv) (m, maps_in, H, W)
-    nabla_w = F.conv2d(a_prev.transpose(0, 1), delta.transpose(0, 1)).transpose(0, 1)  # (BP4, conv) Σₓ a ⋆ δ
+    grad_a_prev = per_seed(F.conv_transpose2d, delta, w) if need_input else None  # (BP2, conv) (m, maps_in, H, W)
+    nabla_w = per_seed(lambda a, d: F.conv2d(a.transpose(0, 1), d.transpose(0, 1)).transpose(0, 1),
+                       a_prev, delta)  # (BP4, conv) Σₓ a ⋆ δ
     return grad_a_prev, nabla_w  # nabla_w: (n_maps, maps_in, 5, 5)
 
 
 def map_bias_gradient(delta):
     """Return ∂C/∂b of the per-map biases from δ (m, maps, h, w): summed over the mini-batch and the map."""
-    return delta.sum((0, 2, 3))  # (BP3, conv) ∂C/∂bⱼ = Σₓ Σ_positions δⱼ: one bias shared by the whole map
+    return delta.sum((-4, -2, -1))  # (BP3, conv) ∂C/∂bⱼ = Σₓ Σ_positions δⱼ: one bias shared by the whole map
 
 
 def max_pool(c):
     """Return (the 2×2 maxima, where each came from); odd borders are dropped (Theano's ignore_border=True)."""
-    return F.max_pool2d(c, 2, return_indices=True)  # (m, maps, H//2, W//2) twice
+    pooled, where = F.max_pool2d(c.flatten(0, -4), 2, return_indices=True)  # (m, maps, H//2, W//2) twice
+    return pooled.view(*c.shape[:-2], *pooled.shape[-2:]), where.view(*c.shape[:-2], *where.shape[-2:])
 
 
 def max_pool_delta(delta, where, shape):
@@ -71,21 +86,21 @@ def max_pool_delta(delta, where, shape):
     them over blank input, whose zero pixels make ∂C/∂w vanish either way; no second-layer
     window tied (both measured on 2,000 training images with a fresh conv2 net).
     """
-    grad = delta.new_zeros(shape).flatten(2)  # (m, maps, H·W)
-    grad.scatter_(2, where.flatten(2), delta.flatten(2))  # (BP2, pool) windows do not overlap: no collisions
+    grad = delta.new_zeros(shape).flatten(-2)  # (m, maps, H·W)
+    grad.scatter_(-1, where.flatten(-2), delta.flatten(-2))  # (BP2, pool) windows do not overlap: no collisions
     return grad.view(shape)
 
 
 def conv_pool(a_prev, w, b, activation):
     """Return (aˡ, zˡ, where each max came from) of a ConvPoolLayer: network3 pools, then adds the bias."""
     pooled, where = max_pool(convolve(a_prev, w))  # (m, n_maps, (H − 4)//2, (W − 4)//2)
-    z = pooled + b[:, None, None]  # zˡ: one bias per map
+    z = pooled + b.unsqueeze(-2)[..., None, None]  # zˡ: one bias per map, (1, n_maps, 1, 1)
     return activation.fn(z), z, where
 
 
 def conv_pool_gradients(delta, a_prev, w, where, need_input=True):
     """Return (∂C/∂aˡ⁻¹, ∂C/∂wˡ, ∂C/∂bˡ) of a ConvPoolLayer from δˡ = ∂C/∂zˡ, summed over the batch."""
-    conv_shape = (len(a_prev), len(w), a_prev.shape[2] - 4, a_prev.shape[3] - 4)  # before pooling
+    conv_shape = (*a_prev.shape[:-3], w.shape[-4], a_prev.shape[-2] - 4, a_prev.shape[-1] - 4)  # before pooling
     nabla_b = map_bias_gradient(delta)  # (BP3, conv)
     delta_conv = max_pool_delta(delta, where, conv_shape)  # (BP2, pool)
     grad_a_prev, nabla_w = conv_gradients(delta_conv, a_prev, w, need_input)  # (BP2, conv), (BP4, conv)
@@ -118,12 +133,12 @@ class LogLikelihoodCost:
 
     @staticmethod
     def output(z):
-        return torch.softmax(z, 1)  # aᴸⱼ = e^{zᴸⱼ} / Σₖ e^{zᴸₖ} (Ch.3, Eq. 78)
+        return torch.softmax(z, -1)  # aᴸⱼ = e^{zᴸⱼ} / Σₖ e^{zᴸₖ} (Ch.3, Eq. 78)
 
     @staticmethod
     def fn(z, y):
         """Return the cost of each example, (m,); log_softmax keeps ln a finite where a rounds to 0."""
-        return -(y * torch.log_softmax(z, 1)).sum(1)
+        return -(y * torch.log_softmax(z, -1)).sum(-1)
 
     @staticmethod
     def delta(z, a, y):

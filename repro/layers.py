@@ -47,7 +47,7 @@ HAND_WRITTEN = SimpleNamespace(  # the default: backward by BP1–BP4
 AUTOGRAD = SimpleNamespace(  # the referee: the same forward, differentiated by torch
     fully_connected=lambda *inputs: fully_connected(*inputs)[0],
     conv_pool=lambda *inputs: conv_pool(*inputs)[0],
-    dropout=torch.mul, cost=lambda z, y, cost: cost.fn(z, y).mean(),
+    dropout=torch.mul, cost=lambda z, y, cost: cost.fn(z, y).mean(-1).sum(),  # as CostFunction
 )
 OPS = {"function": HAND_WRITTEN, "autograd": AUTOGRAD}  # by training backend; "manual" uses no engine
 
@@ -131,9 +131,9 @@ class ConvPool(nn.Module):
         n_maps, maps_in = self.weight.shape[:2]
         return f"{maps_in}→{n_maps}, 5×5, pool 2×2, {self.activation.name}"
 
-    @staticmethod
-    def maps(a):
-        return a if a.dim() == 4 else a.view(len(a), 1, 28, 28)
+    def maps(self, a):
+        """Return a as maps: flat images (…, m, 784) become (…, m, 1, 28, 28)."""
+        return a if a.dim() == self.weight.dim() else a.unflatten(-1, (1, 28, 28))
 
     def forward(self, a, mask=None, ops=HAND_WRITTEN):
         return ops.conv_pool(self.maps(a), self.weight, self.bias, self.activation)

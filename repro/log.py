@@ -59,7 +59,7 @@ class RunLog:
         self.run_dir = Path(run_dir) if run_dir else new_run_dir(Path(logdir) / experiment, f"{variant}__seed{seed}")
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.lock = lock(self.run_dir)
-        self.history, self.wall_time_before = [], 0.0
+        self.history, self.wall_time_before, self.status = [], 0.0, "running"
         self.extra = {}  # anything else an experiment wants in results.json
         self.checkpoint_path = self.run_dir / "checkpoint.pt"
         if self.checkpoint_path.exists():  # resuming: drop events written after the last checkpoint
@@ -186,9 +186,10 @@ class RunLog:
     def write_results(self, finished=True, status=None, **extra):
         """Write results.json: the per-epoch metrics, their peak and final, and how they were made."""
         split = self.config.get("evaluation", "test")
+        self.status = status or ("finished" if finished else "running")
         results = strict({
             "experiment": self.experiment, "variant": self.variant, "seed": self.seed, "config": self.config,
-            "finished": finished, "status": status or ("finished" if finished else "running"), "evaluation": split,
+            "finished": finished, "status": self.status, "evaluation": split,
             **(self.summary(split) if self.history and f"accuracy/{split}" in self.history[0] else {}),
             "epochs": self.history, "wall_time_s": round(self.wall_time, 2), "torch": torch.__version__,
             "device": self.config.get("device", "cpu"), "recipe": self.recipe, "git_commit": self.commit,

@@ -11,6 +11,7 @@ to take the gradient of the cost, one per training backend:
   autograd (``autograd``, the referee).
 """
 
+import copy
 import math
 
 import torch
@@ -53,6 +54,34 @@ class Network(nn.Module):
         super().__init__()
         self.layers = nn.ModuleList(layers)
         self.cost_function = cost_function  # network2's ``cost``: fn(z, y), delta(z, a, y), output(z)
+        self.seeds = None  # networks side by side (``side_by_side``): how many; None for one network
+
+    @classmethod
+    def side_by_side(cls, networks):
+        """Return one network holding ``networks`` (alike but for their numbers) on a leading seed axis.
+
+        Every parameter becomes (seeds, *shape), as ``torch.func.stack_module_state``
+        makes it, and the same equations train all of them at once: each matrix product
+        becomes a batched one, each network keeps its own weights, and the inputs are
+        (seeds, m, 784), or (m, 784) shared by all. On one thread every seed's numbers are
+        bit for bit those of the network trained alone (tests/test_seeds.py).
+        """
+        stacked = copy.deepcopy(networks[0])
+        parameters, _ = torch.func.stack_module_state(list(networks))
+        for name, value in parameters.items():
+            layer, attribute = name.rsplit(".", 1)
+            setattr(stacked.get_submodule(layer), attribute, nn.Parameter(value))
+        stacked.seeds = len(networks)
+        return stacked
+
+    def member(self, seed):
+        """Return network ``seed`` (an index) of networks side by side, on its own, sharing their memory."""
+        network = copy.deepcopy(self)
+        for name, value in self.named_parameters():
+            layer, attribute = name.rsplit(".", 1)
+            setattr(network.get_submodule(layer), attribute, nn.Parameter(value.detach()[seed]))
+        network.seeds = None
+        return network
 
     @classmethod
     def create(cls, sizes, cost, activation, init, generator, device="cpu", dtype=torch.float32):
@@ -86,8 +115,13 @@ class Network(nn.Module):
     def biases(self):
         return [layer.bias for layer in self.layers]
 
+    def shared(self, x):
+        """Return images x (m, 784) as every seed's input when networks sit side by side."""
+        return x.expand(self.seeds, *x.shape) if self.seeds and x.dim() == 2 else x
+
     def forward(self, x, masks=None, ops=HAND_WRITTEN):
         """Return zᴸ for the inputs x; masks: one dropout mask per layer (or None) in training."""
+        x = self.shared(x)
         for layer, mask in zip(self.layers, masks or [None] * len(self.layers)):
             x = layer(x, mask, ops)
         return x
@@ -102,7 +136,7 @@ class Network(nn.Module):
         As network2.backprop, with the mini-batch as one matrix instead of a loop
         over examples. DEVIATION(book): batched matrices (Ch.2's own exercise).
         """
-        a, caches = x, []
+        a, caches = self.shared(x), []
         for layer, mask in zip(self.layers, masks or [None] * len(self.layers)):
             a, cache = layer.feedforward(a, mask)
             caches.append(cache)  # each ends with the layer's zˡ
@@ -114,13 +148,20 @@ class Network(nn.Module):
                 delta = hidden_delta(grad_a_prev, caches[l - 1][-1], self.layers[l - 1].activation)  # (BP2)
         return nabla_w, nabla_b, a
 
-    def dropout_masks(self, m, generator):
-        """Return one fresh mask per layer for a mini-batch of m (None where p = 0), drawn from generator."""
-        return [dropout_mask((m, layer.weight.shape[1]), layer.p_dropout, generator, layer.weight)
-                if layer.p_dropout > 0 else None for layer in self.layers]
+    def dropout_masks(self, m, generators):
+        """Return one fresh mask per layer for a mini-batch of m (None where p = 0), one generator per seed.
+
+        Side by side, each seed draws its masks from its own generator, as it would alone.
+        """
+        def mask(layer):
+            shape = (m, layer.weight.shape[-1])
+            masks = [dropout_mask(shape, layer.p_dropout, generator, layer.weight) for generator in generators]
+            return torch.stack(masks) if self.seeds else masks[0]
+
+        return [mask(layer) if layer.p_dropout > 0 else None for layer in self.layers]
 
     @torch.no_grad()
     def predict(self, x, chunk=1000):
         """Return the digit the network picks for each input, the most active output neuron (chunk at a time)."""
-        return torch.cat([self.cost_function.output(self(x[k:k + chunk], ops=AUTOGRAD)).argmax(1)
-                          for k in range(0, len(x), chunk)])
+        return torch.cat([self.cost_function.output(self(x[k:k + chunk], ops=AUTOGRAD)).argmax(-1)
+                          for k in range(0, len(x), chunk)], dim=-1)

@@ -29,10 +29,14 @@ class Expected:
     statistic: str = "mean"  # "mean" of the per-seed peaks, or "best" where the book reports best-of-runs
     quick: dict = field(default_factory=dict)  # config overrides of the fast-tier run (make test)
     quick_band: tuple = ()  # (low, high) of that run's peak accuracy, from ≥ 5 seeds of ours
+    note: str = ""  # what the CLI says when a run of the book's configuration ends > 2 pp below the book
 
     def book_text(self):
         """Return the book's number as the CLI and report print it."""
         return f"{self.book}%" if self.book is not None else "no number"
+
+    def protocol(self):
+        return "the best of 3 runs" if self.statistic == "best" else "single runs (compared with our mean)"
 
     def compared(self, peaks):
         """Return the statistic of the per-seed peaks that is compared with the book's number."""
@@ -76,6 +80,17 @@ def finished_results(logdir):
 
 def mean_std(values):
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def seeds_line(results, expected=None):
+    """Return one line on several seeds' runs: each peak, mean ± std, the best, and the book's number and protocol."""
+    peaks = [result["peak"]["accuracy"] for result in results]
+    mean, std = mean_std(peaks)
+    best = max(range(len(peaks)), key=peaks.__getitem__)
+    book = f" | book: {expected.book_text()}, {expected.protocol()}" if expected else ""
+    return (f"{results[0]['experiment']} {results[0]['variant']}, {len(peaks)} seeds: peaks "
+            + ", ".join(f"{peak:.2f}" for peak in peaks)
+            + f" | mean {mean:.2f} ± {std:.2f} | best {peaks[best]:.2f} (seed {results[best]['seed']}){book}")
 
 
 def report(logdir="logs"):

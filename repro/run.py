@@ -1,9 +1,9 @@
 """Train one of the book's experiments: ``python -m repro.run NAME [options]``.
 
     python -m repro.run --list
-    python -m repro.run chap3_crossentropy --variant hidden100 --seed 1 2 3
+    python -m repro.run chap3_crossentropy --variant hidden100 --seed 1 2 3    # side by side
     python -m repro.run chap1_network --epochs 1 --train-size 2000 --backend autograd
-    python -m repro.run --resume logs/chap1_network/default__seed0__20261127-051032.634-6d28
+    python -m repro.run --resume logs/chap1_network/default__seed0__20261127-051032.634-6d28 [RUN_DIR ...]
     python -m repro.run --evaluate logs/chap1_network/default__seed0__20261127-051032.634-6d28
 
 NAME is a module of ``experiments/``. Each exports ``VARIANTS`` (name → frozen config
@@ -28,7 +28,10 @@ from repro.options import OneLineParser, long_options, override_parser, parse_ov
 from repro.records import read_json
 from repro.runs import (RunFolderError, UsageError, experiment_names, is_book_configuration, load_experiment,
                         read_record, trained_network, variant_config)
-from repro.train import Diverged, evaluate
+from repro.network import Network
+from repro.report import seeds_line
+from repro.seeds import Diverged
+from repro.train import evaluate
 from repro.train3 import Network3Config, accuracy
 
 EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
@@ -38,12 +41,12 @@ NEUTRAL = ("--data", "--download")  # where the book's split is read from, not w
 def evaluate_run(args):
     """Print a trained network's validation and test accuracy, one line each, as the book prints them."""
     _, cfg = read_record(args.evaluate)
-    network = trained_network(cfg, args.evaluate)
+    network = Network.side_by_side([trained_network(cfg, args.evaluate)])  # the same evaluation as training's
     data = load_mnist(args.data, args.download)
     if isinstance(cfg, Network3Config):
-        metrics = accuracy(network, data.validation, "validation") | accuracy(network, data.test, "test")
+        metrics = accuracy(network, data.validation, "validation")[0] | accuracy(network, data.test, "test")[0]
     else:
-        metrics = evaluate(network, {"validation": data.validation, "test": data.test}, cfg.lmbda)
+        metrics = evaluate(network, {"validation": data.validation, "test": data.test}, cfg.lmbda)[0]
     for split in ("validation", "test"):
         print(f"{split}: {metrics[f'correct/{split}']} / {len(getattr(data, split))}")
 
@@ -63,11 +66,16 @@ def main_arguments():
     parser.add_argument("-h", "--help", action="store_true", help="show this help (with NAME: its options too)")
     parser.add_argument("--list", action="store_true", help="list experiments with the book's numbers")
     parser.add_argument("--variant", help="default: the experiment's first variant")
-    parser.add_argument("--seed", type=seed, nargs="+", help="one run per seed, in turn (default 0)")
+    parser.add_argument("--seed", type=seed, nargs="+",
+                        help="one run per seed (default 0), trained side by side: a seed's numbers are the same "
+                             "either way, one thread (repro/seeds.py)")
+    parser.add_argument("--batch-seeds", choices=("on", "off"), default="on",
+                        help="off: train the seeds one after another instead (default on)")
     parser.add_argument("--logdir", help="where run folders go (default logs)")
     parser.add_argument("--data", help="mnist.pkl.gz, or a folder holding torchvision's MNIST")
     parser.add_argument("--download", action="store_true", help="let torchvision download MNIST")
-    parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its checkpoint")
+    parser.add_argument("--resume", metavar="RUN_DIR", nargs="+",
+                        help="continue interrupted runs of one configuration from their checkpoints, side by side")
     parser.add_argument("--evaluate", metavar="RUN_DIR", help="print a trained run's validation and test accuracy")
     parser.add_argument("--threads", type=threads,
                         help="CPU threads for torch (default 1: a mini-batch of 10 is too little work to share, "
@@ -88,13 +96,16 @@ def print_help(parser, name):
 
 def given_options(argv):
     """Return what argv gives besides --resume/--evaluate RUN_DIR and the data source (nothing else is allowed)."""
-    given, tokens = [], iter(argv)
-    for token in tokens:
+    given, taking_values = [], False
+    for token in argv:
         option = token.split("=", 1)[0]
-        if option in ("--resume", "--evaluate", "--data") and "=" not in token:
-            next(tokens, None)  # its value
-        elif option not in ("--resume", "--evaluate", "--data", "--download"):
+        if option in ("--resume", "--evaluate", "--data"):
+            taking_values = "=" not in token  # its value(s) follow
+        elif option == "--download":
+            taking_values = False
+        elif not (taking_values and not token.startswith("-")):
             given.append(token)
+            taking_values = False
     return given
 
 
@@ -140,9 +151,10 @@ def run_command(parser, argv, args, rest):
     variant = args.variant if args.variant is not None else next(iter(experiment.VARIANTS))
     cfg = parse_overrides(variant_config(experiment, args.name, variant), rest, long_options(parser))
     data = load_mnist(args.data, args.download).to(cfg.device)
-    for seed_value in args.seed or [0]:
-        log = new_log(args.name, variant, seed_value, dataclasses.asdict(cfg), args.logdir or "logs")
-        train_and_report(experiment, cfg, data, log)
+    logs = [new_log(args.name, variant, seed_value, dataclasses.asdict(cfg), args.logdir or "logs")
+            for seed_value in args.seed or [0]]
+    batches = [logs] if args.batch_seeds == "on" else [[log] for log in logs]
+    finish(experiment, logs, [result for batch in batches for result in train_and_report(experiment, cfg, data, batch)])
 
 
 def new_log(name, variant, seed_value, config, logdir):
@@ -154,38 +166,75 @@ def new_log(name, variant, seed_value, config, logdir):
 
 
 def resume(args):
-    """Continue a run from its last checkpoint, with its recorded threads; a finished run is left as it is."""
-    experiment, cfg = read_record(args.resume)
-    results_path = Path(args.resume) / "results.json"
-    results = read_json(results_path) if results_path.exists() else {}
-    if results.get("status") == "finished" or results.get("finished"):
-        return print(f"{args.resume} already finished ({len(results['epochs'])} epochs); nothing to resume")
-    if results.get("status") == "diverged":
-        print(f"python -m repro.run: {args.resume} diverged at epoch {results['epochs'][-1]['epoch']}; "
-              "resuming would diverge again: start a new run with a smaller eta", file=sys.stderr)
-        sys.exit(EXIT_DIVERGED)
-    log = RunLog.reopen(args.resume)
-    torch.set_num_threads(log.recipe.get("threads", 1))
+    """Continue runs of one configuration from their last checkpoints, side by side, with their recorded threads.
+
+    A finished run is left as it is; a diverged one is refused.
+    """
+    records = [read_record(run_dir) for run_dir in args.resume]
+    if len({str(cfg) for _, cfg in records}) > 1 or len({experiment for experiment, _ in records}) > 1:
+        raise UsageError("--resume takes runs of one experiment, variant and configuration; resume the others apart")
+    logs = []
+    for run_dir in args.resume:
+        results_path = Path(run_dir) / "results.json"
+        results = read_json(results_path) if results_path.exists() else {}
+        if results.get("status") == "finished" or results.get("finished"):
+            print(f"{run_dir} already finished ({len(results['epochs'])} epochs); nothing to resume")
+        elif results.get("status") == "diverged":
+            print(f"python -m repro.run: {run_dir} diverged at epoch {results['epochs'][-1]['epoch']}; "
+                  "resuming would diverge again: start a new run with a smaller eta", file=sys.stderr)
+            sys.exit(EXIT_DIVERGED)
+        else:
+            logs.append(RunLog.reopen(run_dir))
+    if not logs:
+        return
+    experiment, cfg = records[0]
+    torch.set_num_threads(logs[0].recipe.get("threads", 1))
     data = load_mnist(args.data, args.download).to(cfg.device)
-    train_and_report(experiment, cfg, data, log)
+    finish(experiment, logs, train_and_report(experiment, cfg, data, logs))
 
 
-def train_and_report(experiment, cfg, data, log):
+def train_and_report(experiment, cfg, data, logs):
+    """Train the seeds of ``logs`` side by side; print and return each finished run's results.
+
+    A seed that diverges says so and the others go on (exit 3 at the end, ``finish``).
+    """
+    diverged = None
     try:
-        experiment.run(cfg, data, log)
-        results = log.close()
+        experiment.run(cfg, data, logs)
     except KeyboardInterrupt:
-        log.write_results(finished=False, status="interrupted")
-        print(f"\nInterrupted. Resume with: python -m repro.run --resume {log.run_dir}", file=sys.stderr)
+        running = [log for log in logs if log.status == "running"]
+        for log in running:
+            log.write_results(finished=False, status="interrupted")
+        print(f"\nInterrupted. Resume with: python -m repro.run --resume {' '.join(str(log.run_dir) for log in running)}",
+              file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     except Diverged as error:
-        print(f"python -m repro.run: {error}", file=sys.stderr)
-        sys.exit(EXIT_DIVERGED)
+        diverged = error
     except OSError as error:
-        print(f"python -m repro.run: cannot write {error.filename or log.run_dir}: {error.strerror or error}; "
-              f"the last checkpoint is intact: python -m repro.run --resume {log.run_dir}", file=sys.stderr)
+        print(f"python -m repro.run: cannot write {error.filename or logs[0].run_dir}: {error.strerror or error}; "
+              f"the last checkpoints are intact: python -m repro.run --resume "
+              f"{' '.join(str(log.run_dir) for log in logs)}", file=sys.stderr)
         sys.exit(1)
-    report_run(experiment, log, results)
+    results = [log.close() for log in logs if log.status == "running"]
+    for log, result in zip([log for log in logs if log.status == "finished"], results):
+        report_run(experiment, log, result)
+    if diverged:
+        print(f"python -m repro.run: {diverged}", file=sys.stderr)
+    return results
+
+
+def finish(experiment, logs, results):
+    """Print the seeds' summary; exit 3 if any seed diverged (each said so when it did)."""
+    summarize(experiment, logs, results)
+    if any(log.status == "diverged" for log in logs):
+        sys.exit(EXIT_DIVERGED)
+
+
+def summarize(experiment, logs, results):
+    """After several seeds: their peaks, mean ± std and best beside the book's number and protocol."""
+    if len(results) < 2 or "peak" not in results[0]:
+        return
+    print(seeds_line(results, experiment.EXPECTED.get(logs[0].variant)))
 
 
 def report_run(experiment, log, results):
@@ -198,9 +247,8 @@ def report_run(experiment, log, results):
           f"{results['peak']['accuracy']:.2f}% at epoch {results['peak']['epoch']}{book} -> {log.run_dir}")
     as_book = is_book_configuration(log.config, experiment.VARIANTS[log.variant])
     if as_book and expected and expected.book is not None and expected.book - results["peak"]["accuracy"] > 2:
-        protocol = "the best of several runs" if expected.statistic == "best" else "one run"
         print(f"Note: {expected.book - results['peak']['accuracy']:.1f} points below the book, which reports "
-              f"{protocol}. Some seeds get stuck; see EXPECTED in experiments/{log.experiment}.py.")
+              f"{expected.protocol()}. {expected.note}See EXPECTED in experiments/{log.experiment}.py.")
 
 
 if __name__ == "__main__":

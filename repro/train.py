@@ -19,6 +19,7 @@ from repro.backprop import ACTIVATIONS, COSTS
 from repro.data import N_TRAINING
 from repro.layers import AUTOGRAD, OPS
 from repro.network import INITIALIZERS, Network
+from repro.seeds import Diverged, SideBySide, by_epoch_reached, networks
 
 BACKENDS = ("manual", "function", "autograd")
 
@@ -82,20 +83,6 @@ def refuse_unless(checks, backend, device):
             raise ValueError(message)
 
 
-class Diverged(Exception):
-    """A cost or parameter stopped being finite: the run ends there, a result (exit 3), not a crash."""
-
-
-def stop_if_diverged(network, metrics, epoch, cfg, log):
-    """Record the epoch and raise Diverged if a cost, speed or parameter is no longer finite."""
-    bad = [tag for tag, value in metrics.items() if isinstance(value, float) and not math.isfinite(value)]
-    bad += [name for name, parameter in network.named_parameters() if not torch.isfinite(parameter).all()]
-    if bad:
-        log.diverged(epoch, metrics)
-        raise Diverged(f"diverged at epoch {epoch}: {', '.join(bad)} not finite with eta {cfg.eta}, lmbda {cfg.lmbda}; "
-                       f"try a smaller eta (results in {log.run_dir})")
-
-
 def sgd_update(network, nabla_w, nabla_b, step_size, weight_decay):
     """Apply w ← (1 − weight_decay)·w − step_size·nabla_w and b ← b − step_size·nabla_b in place.
 
@@ -130,7 +117,7 @@ def train_step(network, x, y, backend, eta, decay, optimizer=None, masks=None):
     if backend == "manual":
         with torch.no_grad():
             nabla_w, nabla_b, z = network.backprop(x, y, masks)  # Σₓ over the mini-batch
-            sgd_update(network, nabla_w, nabla_b, eta / len(x), decay)
+            sgd_update(network, nabla_w, nabla_b, eta / x.shape[-2], decay)  # η/m
         return z
     optimizer.zero_grad()
     z = network(x, masks, OPS[backend])
@@ -141,48 +128,62 @@ def train_step(network, x, y, backend, eta, decay, optimizer=None, masks=None):
 
 @torch.no_grad()
 def evaluate(network, splits, lmbda):
-    """Return {"accuracy/<split>": %, "cost/<split>": C, "correct/<split>": count} for each split.
+    """Return, per seed, {"accuracy/<split>": %, "cost/<split>": C, "correct/<split>": count} for each split.
 
+    ``network`` holds the seeds side by side (a lone network: ``Network.side_by_side([net])``).
     As network2's total_cost and accuracy: the mean per-example cost plus 0.5·(λ/n)·Σ‖w‖²,
     with n the size of *this* data set (network2 passes ``len(data)``: 10,000 for
     validation and test).
     """
-    metrics = {}
+    metrics = [{} for _ in range(network.seeds)]
     for name, split in splits.items():
-        z = network(split.images, ops=AUTOGRAD)
-        decay = 0.5 * (lmbda / len(split)) * sum((w ** 2).sum() for w in network.weights)
-        cost = (network.cost_function.fn(z, split.one_hot()).mean() + decay).item()
-        correct = int((network.cost_function.output(z).argmax(-1) == split.labels).sum())
-        metrics |= {f"accuracy/{name}": 100 * correct / len(split), f"cost/{name}": cost,
-                    f"correct/{name}": correct}
+        z = network(split.images, ops=AUTOGRAD)  # (seeds, n, 10)
+        decay = 0.5 * (lmbda / len(split)) * sum((w ** 2).flatten(1).sum(1) for w in network.weights)
+        costs = network.cost_function.fn(z, split.one_hot()).mean(-1) + decay
+        correct = (network.cost_function.output(z).argmax(-1) == split.labels).sum(-1)
+        for seed_metrics, cost, count in zip(metrics, costs.tolist(), correct.tolist()):
+            seed_metrics |= {f"accuracy/{name}": 100 * count / len(split), f"cost/{name}": cost,
+                             f"correct/{name}": count}
     return metrics
 
 
-def new_network(cfg, log, dtype=torch.float32):
-    """Return (network, optimizer, generator, first epoch): fresh, seeded by the run, or from its checkpoint."""
-    generator = torch.Generator().manual_seed(log.seed)
-    network = cfg.network(generator).to(dtype)  # float32, unless a test hands in float64 data
-    optimizer = sgd(network, cfg.eta, cfg.lmbda / cfg.train_size) if cfg.backend != "manual" else None
-    return network, optimizer, generator, log.resume(network, generator, optimizer)
+def train_network(cfg, data, logs):
+    """Train one network per log (its seed), side by side, fresh or resumed; return each log's history.
+
+    Raises Diverged, after the other seeds have finished, if any seed stopped being finite.
+    """
+    diverged = []
+    for group in by_epoch_reached(logs):
+        try:
+            train_side_by_side(cfg, data, group)
+        except Diverged as error:
+            diverged.append(str(error))
+    if diverged:
+        raise Diverged("; ".join(diverged))
+    return [log.history for log in logs]
 
 
-def train_network(cfg, data, log):
-    """Train a fresh (or resumed) network with ``cfg``; return the per-epoch metrics."""
+def train_side_by_side(cfg, data, logs):
+    """network2.SGD for every seed of ``logs`` at once: the same steps, each seed with its own shuffle."""
     training = data.training.first(cfg.train_size)
-    network, optimizer, generator, start_epoch = new_network(cfg, log, training.images.dtype)
     x, y = training.images, training.one_hot()
+    generators = [torch.Generator().manual_seed(log.seed) for log in logs]  # the init, then every shuffle
+    seeds = SideBySide(networks(cfg, logs, x.dtype, generators), logs, generators, cfg)
     n, m = len(x), cfg.mini_batch_size
     splits = {"train": training, cfg.evaluation: getattr(data, cfg.evaluation)}
     decay = cfg.eta * cfg.lmbda / n  # ηλ/n
-    for epoch in range(start_epoch, cfg.epochs):
-        network.train()
-        order = torch.randperm(n, generator=generator).to(x.device)  # random.shuffle(training_data)
-        x_epoch, y_epoch = x[order], y[order]
+    for epoch in range(len(logs[0].history), cfg.epochs):
+        network = seeds.network.train()
+        optimizer = sgd(network, cfg.eta, cfg.lmbda / n) if cfg.backend != "manual" else None  # plain SGD: no state
+        order = torch.stack([torch.randperm(n, generator=g) for g in seeds.generators])  # random.shuffle, per seed
+        x_epoch, y_epoch = x[order.to(x.device)], y[order.to(x.device)]  # (seeds, n, 784): one copy, then views
         for k in tqdm(range(0, n, m), desc=f"epoch {epoch}", leave=False, disable=None):
-            train_step(network, x_epoch[k:k + m], y_epoch[k:k + m], cfg.backend, cfg.eta, decay, optimizer)
-        network.eval()
-        metrics = evaluate(network, splits, cfg.lmbda)
-        print(f"Epoch {epoch}: {metrics[f'correct/{cfg.evaluation}']} / {len(splits[cfg.evaluation])}")
-        stop_if_diverged(network, metrics, epoch, cfg, log)
-        log.epoch(epoch, metrics, network, generator, optimizer)
-    return log.history
+            train_step(network, x_epoch[:, k:k + m], y_epoch[:, k:k + m], cfg.backend, cfg.eta, decay, optimizer)
+        metrics = evaluate(network.eval(), splits, cfg.lmbda)
+        print(f"Epoch {epoch}: " + ", ".join(f"{row[f'correct/{cfg.evaluation}']}" for row in metrics)
+              + f" / {len(splits[cfg.evaluation])}" + (f" (seeds {', '.join(str(log.seed) for log in seeds.logs)})"
+                                                       if len(metrics) > 1 else ""))
+        seeds.record(epoch, metrics, optimizer)
+        if not seeds.logs:
+            break
+    seeds.raise_if_diverged()

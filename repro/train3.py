@@ -24,7 +24,8 @@ from repro.backprop import ACTIVATIONS
 from repro.data import N_TRAINING, expanded
 from repro.layers import ConvPool
 from repro.network3 import Network3
-from repro.train import refuse_unless, sgd, stop_if_diverged, train_step
+from repro.seeds import Diverged, SideBySide, by_epoch_reached, networks
+from repro.train import refuse_unless, sgd, train_step
 
 
 @dataclass(frozen=True)
@@ -70,32 +71,41 @@ class Network3Config:
                                generator, self.device)
 
 
-def train_one_epoch(network, x, y, cfg, optimizer, generator, desc=""):
-    """One pass over the mini-batches in file order; return network3's training cost, averaged over them."""
-    m, batches = cfg.mini_batch_size, len(x) // cfg.mini_batch_size  # network3 drops a last partial batch
-    l2 = cfg.lmbda * m / len(x)  # λ / num_training_batches
-    total = torch.zeros((), dtype=x.dtype, device=x.device)  # summed on the device: no sync per step
+def train_one_epoch(network, x, y, cfg, optimizer, generators, desc=""):
+    """One pass over the mini-batches in file order; return each seed's network3 training cost, averaged over them.
+
+    x: the images every seed trains on (n, 784), or each seed's own (seeds, n, 784).
+    """
+    m, batches = cfg.mini_batch_size, x.shape[-2] // cfg.mini_batch_size  # network3 drops a last partial batch
+    l2 = cfg.lmbda * m / x.shape[-2]  # λ / num_training_batches
+    total = x.new_zeros(network.seeds)  # summed on the device: no sync per step
     network.train()
     for k in tqdm(range(0, batches * m, m), desc=desc, leave=False, disable=None):
-        masks = network.dropout_masks(m, generator)  # one draw serves every backend
-        z = train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, cfg.eta * l2, optimizer, masks)
-        total += network.cost_function.fn(z, y[k:k + m]).mean()
-    return total.item() / batches + 0.5 * l2 * sum((w ** 2).sum().item() for w in network.weights)
+        masks = network.dropout_masks(m, generators)  # one draw serves every backend
+        x_batch, y_batch = x[..., k:k + m, :], y[..., k:k + m, :]
+        z = train_step(network, x_batch, y_batch, cfg.backend, cfg.eta, cfg.eta * l2, optimizer, masks)
+        total += network.cost_function.fn(z, y_batch).mean(-1)
+    squared_weights = sum((w ** 2).flatten(1).sum(1) for w in network.weights)  # Σ‖w‖², per seed
+    return (total / batches + 0.5 * l2 * squared_weights).tolist()
 
 
 def accuracy(network, split, name):
+    """Return, per seed of the networks side by side, the accuracy on split."""
     network.eval()
-    correct = int((network.predict(split.images) == split.labels).sum())
-    return {f"accuracy/{name}": 100 * correct / len(split), f"correct/{name}": correct}
+    correct = (network.predict(split.images) == split.labels).sum(-1).tolist()
+    return [{f"accuracy/{name}": 100 * count / len(split), f"correct/{name}": count} for count in correct]
 
 
 def evaluate(network, data, best_validation):
-    """Return validation accuracy, and test accuracy too when validation ≥ the best so far (network3)."""
+    """Return, per seed, validation accuracy, and test accuracy too where validation ≥ its best so far (network3)."""
     metrics = accuracy(network, data.validation, "validation")
-    print(f"validation accuracy {metrics['accuracy/validation']:.2f}%")
-    if metrics["accuracy/validation"] >= best_validation:  # ≥: a tie moves the best epoch later
-        metrics |= accuracy(network, data.test, "test")
-        print(f"This is the best validation accuracy to date. Test accuracy {metrics['accuracy/test']:.2f}%")
+    best = [row["accuracy/validation"] >= best for row, best in zip(metrics, best_validation)]  # ≥: ties move later
+    if any(best):
+        for row, is_best, test in zip(metrics, best, accuracy(network, data.test, "test")):
+            row |= test if is_best else {}
+    for row, is_best in zip(metrics, best):
+        print(f"validation accuracy {row['accuracy/validation']:.2f}%"
+              + (f"; the best to date. Test accuracy {row['accuracy/test']:.2f}%" if is_best else ""))
     return metrics
 
 
@@ -108,24 +118,43 @@ def first_layer_filters(network):
     return {"filters/layer1": make_grid(kernels, nrow=10, padding=4, normalize=True, pad_value=1.0)}
 
 
-def train_network3(cfg, data, log):
-    """Train a fresh (or resumed) network3 network with cfg; return it (the metrics are in log)."""
-    generator = torch.Generator().manual_seed(log.seed)  # the expanded set's order, then the initialisation
+def train_network3(cfg, data, logs):
+    """Train one network3 network per log (its seed), side by side, fresh or resumed; return them (a list).
+
+    Raises Diverged, after the other seeds have finished, if any seed stopped being finite.
+    """
+    trained, diverged = {}, []
+    for group in by_epoch_reached(logs):
+        try:
+            trained |= train_side_by_side(cfg, data, group)
+        except Diverged as error:
+            diverged.append(str(error))
+    if diverged:
+        raise Diverged("; ".join(diverged))
+    return [trained[log.run_dir] for log in logs]
+
+
+def train_side_by_side(cfg, data, logs):
+    """network3.SGD for every seed of ``logs`` at once; return {run folder: trained network}."""
     training = data.training.first(cfg.train_size)
-    if cfg.expanded:
-        training = expanded(training, generator)
-    network = cfg.network(generator).to(training.images.dtype)  # float32, unless a test hands in float64 data
-    weight_decay = cfg.lmbda * cfg.mini_batch_size / len(training)  # λ·m/n
-    optimizer = sgd(network, cfg.eta, weight_decay) if cfg.backend != "manual" else None
-    dropout_generator = torch.Generator(device=training.images.device).manual_seed(log.seed)
-    start_epoch = log.resume(network, dropout_generator, optimizer)
-    best_validation = max((row["accuracy/validation"] for row in log.history), default=-1.0)
-    x, y = training.images, training.one_hot()
-    for epoch in range(start_epoch, cfg.epochs):
-        cost = train_one_epoch(network, x, y, cfg, optimizer, dropout_generator, desc=f"epoch {epoch}")
+    generators = [torch.Generator().manual_seed(log.seed) for log in logs]  # the expanded set's order, then the init
+    own_sets = [expanded(training, generator) for generator in generators] if cfg.expanded else None
+    dropout_generators = [torch.Generator(device=training.images.device).manual_seed(log.seed) for log in logs]
+    network = networks(cfg, logs, training.images.dtype, generators, dropout_generators)
+    seeds = SideBySide(network, logs, dropout_generators, cfg, data=own_sets)
+    for epoch in range(len(logs[0].history), cfg.epochs):
+        x, y = training.images, training.one_hot()  # every seed trains on the same images, in file order,
+        if cfg.expanded:  # but for the expanded set, whose order each seed draws
+            x, y = torch.stack([split.images for split in seeds.data]), torch.stack([s.one_hot() for s in seeds.data])
+        optimizer = sgd(seeds.network, cfg.eta, cfg.lmbda * cfg.mini_batch_size / x.shape[-2]) \
+            if cfg.backend != "manual" else None  # λ·m/n; plain SGD keeps no state between epochs
+        costs = train_one_epoch(seeds.network, x, y, cfg, optimizer, seeds.generators, desc=f"epoch {epoch}")
         print(f"Epoch {epoch}: ", end="")
-        metrics = evaluate(network, data, best_validation) | {"cost/train": cost}
-        best_validation = max(best_validation, metrics["accuracy/validation"])
-        stop_if_diverged(network, metrics, epoch, cfg, log)
-        log.epoch(epoch, metrics, network, dropout_generator, optimizer, images=first_layer_filters(network))
-    return network
+        best = [max((row["accuracy/validation"] for row in log.history), default=-1.0) for log in seeds.logs]
+        metrics = [row | {"cost/train": cost} for row, cost in zip(evaluate(seeds.network, data, best), costs)]
+        images = {seed: first_layer_filters(seeds.network.member(seed)) for seed in range(len(metrics))}
+        seeds.record(epoch, metrics, optimizer, images)
+        if not seeds.logs:
+            break
+    seeds.raise_if_diverged()
+    return {log.run_dir: seeds.network.member(seed) for seed, log in enumerate(seeds.logs)}

@@ -13,25 +13,25 @@ from tests.test_experiments import run_once
 SPEED_SEEDS = range(5)
 
 
-def speeds_at_initialisation(mnist, activation, seed, layers=4):
-    generator = torch.Generator().manual_seed(seed)
-    network = Network.create(hidden(layers), COSTS["cross_entropy"], ACTIVATIONS[activation], "default", generator)
+def speeds_at_initialisation(mnist, activation, layers=4):
+    """Return, for each of SPEED_SEEDS, ‖δˡ‖ of every hidden layer at initialisation (the seeds side by side)."""
+    network = Network.side_by_side([
+        Network.create(hidden(layers), COSTS["cross_entropy"], ACTIVATIONS[activation], "default",
+                       torch.Generator().manual_seed(seed)) for seed in SPEED_SEEDS])
     training = mnist.training.first(1000)
     return speeds_of_learning(network, training.images, training.one_hot())
 
 
 def test_sigmoid_speeds_fall_towards_the_input_about_100_fold(mnist):
     """Ch.5: with 4 sigmoid hidden layers "the first hidden layer is learning roughly 100 times slower"."""
-    for seed in SPEED_SEEDS:
-        speeds = speeds_at_initialisation(mnist, "sigmoid", seed)
+    for speeds in speeds_at_initialisation(mnist, "sigmoid"):
         assert speeds == sorted(speeds)
         assert 30 <= speeds[-1] / speeds[0] <= 300
 
 
 def test_relu_hidden_layers_do_not_vanish(mnist):
     """Ch.6's cure: with ReLU the first layer is within a factor 10 of the last (sigmoid: ~100)."""
-    for seed in SPEED_SEEDS:
-        speeds = speeds_at_initialisation(mnist, "relu", seed)
+    for speeds in speeds_at_initialisation(mnist, "relu"):
         assert speeds[-1] / speeds[0] < 10
 
 
@@ -39,7 +39,7 @@ def test_speed_tracking_records_one_speed_per_hidden_layer_before_each_epoch(mni
     cfg = replace(chap5_vanishing_gradient.VARIANTS["speed3"], epochs=3)
     results = run_once("chap5_vanishing_gradient", "speed3", cfg, mnist, tmp_path)
     assert [sorted(row) for row in results["epochs"]] == [["epoch", "speed/layer1", "speed/layer2", "speed/layer3"]] * 3
-    assert results["speeds_at_initialisation"] == speeds_at_initialisation(mnist, "sigmoid", 0, layers=3)
+    assert results["speeds_at_initialisation"] == speeds_at_initialisation(mnist, "sigmoid", layers=3)[0]
     assert list((tmp_path / "chap5_vanishing_gradient").glob("*/speed_of_learning.png"))
 
 

@@ -92,7 +92,7 @@ def test_hand_written_gradient_equals_autograd(name):
     """Whole network: direct backprop, cost.backward() through the Functions and plain torch ops, one mask."""
     network, m = random_stack(name, seed=20), 5
     x, y = images_with_blank_border(m, seed=21), one_hot(torch.tensor([1, 7, 3, 3, 0]), dtype=torch.float64)
-    masks = network.dropout_masks(m, torch.Generator().manual_seed(22))
+    masks = network.dropout_masks(m, [torch.Generator().manual_seed(22)])
     with torch.no_grad():
         nabla_w, nabla_b, _ = network.backprop(x, y, masks)
     by_hand = [nabla / m for nabla in nabla_w + nabla_b]  # of the mean cost
@@ -121,7 +121,7 @@ def test_evaluation_scales_dropped_inputs_by_one_minus_p():
     fc2 = network.layers[3]
     a = torch.rand(4, 9, generator=torch.Generator().manual_seed(32), **F64)
     torch.testing.assert_close(fc2(a), ReLU.fn(0.5 * (a @ fc2.weight.T) + fc2.bias))
-    mask = network.dropout_masks(100_000, torch.Generator().manual_seed(33))[3]
+    mask = network.dropout_masks(100_000, [torch.Generator().manual_seed(33)])[3]
     assert set(mask.unique().tolist()) == {0.0, 1.0} and mask.mean().item() == pytest.approx(0.5, abs=0.01)
     assert network.predict(x).shape == (4,)
 

@@ -15,7 +15,7 @@ from repro.train import train_network
 def run_dir(mnist, tmp_path_factory):
     cfg = replace(chap3_crossentropy.CONFIG, epochs=2, train_size=1000)
     log = RunLog("chap3_crossentropy", "default", 0, asdict(cfg), logdir=tmp_path_factory.mktemp("logs"))
-    train_network(cfg, mnist, log)
+    train_network(cfg, mnist, [log])
     log.close()
     return log.run_dir
 

@@ -18,7 +18,7 @@ SMALL = Network3Config(conv_maps=(4, 6), fc_sizes=(20, 20), activation="relu", p
 
 def train(cfg, data, run_dir, seed=0):
     log = RunLog("chap6_conv", "small", seed, asdict(cfg), run_dir=run_dir)
-    train_network3(cfg, data, log)
+    train_network3(cfg, data, [log])
     return log.close()
 
 
@@ -53,7 +53,7 @@ def test_a_run_stopped_halfway_resumes_to_the_same_result(mnist_small_evaluation
     straight = train(cfg, mnist_small_evaluation, tmp_path / "straight")
     train(replace(cfg, epochs=2), mnist_small_evaluation, tmp_path / "stopped")
     resumed_log = RunLog.reopen(tmp_path / "stopped")
-    train_network3(cfg, mnist_small_evaluation, resumed_log)
+    train_network3(cfg, mnist_small_evaluation, [resumed_log])
     resumed = resumed_log.close()
     assert [row["cost/train"] for row in resumed["epochs"]] == [row["cost/train"] for row in straight["epochs"]]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from repro import load_network
+from repro.network import Network
 from repro.run import main
 from repro.train import evaluate
 
@@ -38,7 +39,7 @@ def test_load_network_reproduces_the_last_epochs_test_accuracy(finished_runs, mn
     _, runs = finished_runs
     network = load_network(runs["chap1_network"])
     assert not network.training and type(network).__name__ == "Network"
-    metrics = evaluate(network, {"test": mnist.test}, 0.0)
+    metrics = evaluate(Network.side_by_side([network]), {"test": mnist.test}, 0.0)[0]
     assert metrics["correct/test"] == last_epoch(runs["chap1_network"])["correct/test"]
     assert metrics["cost/test"] == last_epoch(runs["chap1_network"])["cost/test"]
 

@@ -57,7 +57,7 @@ def test_update_is_torch_sgd_with_weight_decay_lambda_over_n_on_weights_only():
 
 def train(cfg, data, tmp_path, seed=0, name="run"):
     log = RunLog("chap1_network", "default", seed, asdict(cfg), run_dir=tmp_path / name)
-    train_network(cfg, data, log)
+    train_network(cfg, data, [log])
     return log.close()
 
 
@@ -98,7 +98,7 @@ def test_a_run_stopped_halfway_resumes_to_the_same_result(backend, mnist, tmp_pa
     straight = train(cfg, mnist, tmp_path, name="straight")
     train(replace(cfg, epochs=2), mnist, tmp_path, name="stopped")  # the run killed after epoch 1
     resumed_log = RunLog.reopen(tmp_path / "stopped")
-    train_network(cfg, mnist, resumed_log)
+    train_network(cfg, mnist, [resumed_log])
     resumed = resumed_log.close()
     assert [row["cost/test"] for row in resumed["epochs"]] == [row["cost/test"] for row in straight["epochs"]]
     assert json.loads((tmp_path / "stopped" / "results.json").read_text())["finished"]
