@@ -128,7 +128,8 @@ def train_step(network, x, y, backend, eta, decay, optimizer=None, masks=None):
 
 @torch.no_grad()
 def evaluate(network, splits, lmbda):
-    """Return, per seed, {"accuracy/<split>": %, "cost/<split>": C, "correct/<split>": count} for each split.
+    """Return, per seed, {"accuracy/<split>": %, "cost/<split>": C, "correct/<split>": count, "digits/<split>":
+    how many of the 10 digits it predicts at all} for each split.
 
     ``network`` holds the seeds side by side (a lone network: ``Network.side_by_side([net])``).
     As network2's total_cost and accuracy: the mean per-example cost plus 0.5·(λ/n)·Σ‖w‖²,
@@ -140,10 +141,12 @@ def evaluate(network, splits, lmbda):
         z = network(split.images, ops=AUTOGRAD)  # (seeds, n, 10)
         decay = 0.5 * (lmbda / len(split)) * sum((w ** 2).flatten(1).sum(1) for w in network.weights)
         costs = network.cost_function.fn(z, split.one_hot()).mean(-1) + decay
-        correct = (network.cost_function.output(z).argmax(-1) == split.labels).sum(-1)
-        for seed_metrics, cost, count in zip(metrics, costs.tolist(), correct.tolist()):
+        digits = network.cost_function.output(z).argmax(-1)  # (seeds, n)
+        correct = (digits == split.labels).sum(-1)
+        predicted = torch.zeros(network.seeds, 10, dtype=torch.bool, device=z.device).scatter_(1, digits, True)
+        for seed_metrics, cost, count, kinds in zip(metrics, costs.tolist(), correct.tolist(), predicted.sum(1).tolist()):
             seed_metrics |= {f"accuracy/{name}": 100 * count / len(split), f"cost/{name}": cost,
-                             f"correct/{name}": count}
+                             f"correct/{name}": count, f"digits/{name}": kinds}  # < 10: a stuck run (Ch.1)
     return metrics
 
 
