@@ -34,15 +34,14 @@ class Sigmoid:
 
     @staticmethod
     def fn(z):
-        # network.py's own formula. Not torch.sigmoid: its vectorised loop and its scalar tail
-        # round differently, so an element's last bit would depend on where it sits in the
-        # tensor, and a seed's numbers on which seeds it was trained beside (Seeds side by side).
-        return 1 / (1 + torch.exp(-z))
+        # network.py's own formula, 1/(1 + e⁻ᶻ). Not torch.sigmoid: its vectorised loop and its
+        # scalar tail round differently, so an element's last bit would depend on where it sits
+        # in the tensor, and a seed's numbers on the seeds trained beside it (repro/seeds.py).
+        return torch.reciprocal(1 + torch.exp(-z))
 
     @staticmethod
-    def prime(z):
-        s = Sigmoid.fn(z)
-        return s * (1 - s)  # σ′(z) = σ(z)(1 − σ(z))
+    def prime(z, a):
+        return a * (1 - a)  # σ′(z) = σ(z)(1 − σ(z)), with a = σ(z) from the forward pass
 
 
 class ReLU:
@@ -55,7 +54,7 @@ class ReLU:
         return torch.relu(z)
 
     @staticmethod
-    def prime(z):
+    def prime(z, a):
         return (z > 0).to(z.dtype)  # 1 where z > 0, else 0 (the kink at 0 gets 0, as Theano's)
 
 
@@ -69,8 +68,8 @@ class Tanh:
         return torch.tanh(z)
 
     @staticmethod
-    def prime(z):
-        return 1 - torch.tanh(z) ** 2
+    def prime(z, a):
+        return 1 - a ** 2  # tanh′(z) = 1 − tanh²(z), with a = tanh(z)
 
 
 # --- costs: C and δᴸ (network2.py's QuadraticCost and CrossEntropyCost) -------------------
@@ -88,7 +87,7 @@ class QuadraticCost:
 
     @staticmethod
     def delta(z, a, y):
-        return (a - y) * Sigmoid.prime(z)  # (BP1) δᴸ = ∇ₐC ⊙ σ′(zᴸ), ∇ₐC = a − y
+        return (a - y) * Sigmoid.prime(z, a)  # (BP1) δᴸ = ∇ₐC ⊙ σ′(zᴸ), ∇ₐC = a − y
 
 
 class CrossEntropyCost:
@@ -147,9 +146,12 @@ def layer_gradients(delta, a_prev, w, need_input=True):
     return grad_a_prev, nabla_w, nabla_b
 
 
-def hidden_delta(grad_a, z, activation):
-    """Return δˡ from ∂C/∂aˡ = (wˡ⁺¹)ᵀδˡ⁺¹, reshaped to zˡ's shape (a conv layer's maps arrive flat)."""
-    return grad_a.reshape(z.shape) * activation.prime(z)  # (BP2) δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ′(zˡ)
+def hidden_delta(grad_a, z, a, activation):
+    """Return δˡ from ∂C/∂aˡ = (wˡ⁺¹)ᵀδˡ⁺¹, reshaped to zˡ's shape (a conv layer's maps arrive flat).
+
+    σ′(zˡ) takes aˡ = σ(zˡ) from the forward pass too, where network2 computes σ(zˡ) again.
+    """
+    return grad_a.reshape(z.shape) * activation.prime(z, a)  # (BP2) δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ′(zˡ)
 
 
 # --- the same equations as autograd Functions: what loss.backward() runs -------------------
@@ -177,7 +179,7 @@ class FullyConnectedFunction(torch.autograd.Function):
 
     One node per layer rather than one for zˡ and one for σ: at m = 10 each node of the
     graph costs the engine more time than its arithmetic (benchmarks/epoch_speed.py).
-    Returns (aˡ, zˡ); zˡ is saved for σ′ and is not differentiable.
+    Returns (aˡ, zˡ); both are saved for σ′, and zˡ is not differentiable.
     """
 
     @staticmethod
@@ -187,14 +189,14 @@ class FullyConnectedFunction(torch.autograd.Function):
     @staticmethod
     def setup_context(ctx, inputs, output):
         a_prev, w, _, ctx.activation = inputs
-        ctx.save_for_backward(a_prev, w, output[1])
+        ctx.save_for_backward(a_prev, w, *output)
         ctx.mark_non_differentiable(output[1])
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_a, _grad_z):
-        a_prev, w, z = ctx.saved_tensors
-        delta = hidden_delta(grad_a, z, ctx.activation)  # (BP2) δˡ = ∂C/∂aˡ ⊙ σ′(zˡ)
+        a_prev, w, a, z = ctx.saved_tensors
+        delta = hidden_delta(grad_a, z, a, ctx.activation)  # (BP2) δˡ = ∂C/∂aˡ ⊙ σ′(zˡ)
         return *layer_gradients(delta, a_prev, w, need_input=ctx.needs_input_grad[0]), None  # (BP3), (BP4)
 
 

@@ -160,15 +160,15 @@ class ConvPoolFunction(torch.autograd.Function):
     @staticmethod
     def setup_context(ctx, inputs, output):
         a_prev, w, _, ctx.activation = inputs
-        _, z, where = output
-        ctx.save_for_backward(a_prev, w, z, where)
+        a, z, where = output
+        ctx.save_for_backward(a_prev, w, a, z, where)
         ctx.mark_non_differentiable(z, where)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_a, _grad_z, _grad_where):
-        a_prev, w, z, where = ctx.saved_tensors
-        delta = hidden_delta(grad_a, z, ctx.activation)  # (BP2) δˡ = ∂C/∂aˡ ⊙ σ′(zˡ)
+        a_prev, w, a, z, where = ctx.saved_tensors
+        delta = hidden_delta(grad_a, z, a, ctx.activation)  # (BP2) δˡ = ∂C/∂aˡ ⊙ σ′(zˡ)
         return *conv_pool_gradients(delta, a_prev, w, where, need_input=ctx.needs_input_grad[0]), None
 
 

@@ -91,14 +91,14 @@ class FullyConnected(nn.Module):
         return ops.fully_connected(x, self.weight, self.bias, self.activation)
 
     def feedforward(self, a, mask=None):
-        """Return (aˡ, what ``gradients`` needs, ending with zˡ) from aˡ⁻¹."""
+        """Return (aˡ, what ``gradients`` needs, ending with aˡ and zˡ for σ′) from aˡ⁻¹."""
         x, mask = self.dropped(self.flat(a), mask, AUTOGRAD)
         a, z = fully_connected(x, self.weight, self.bias, self.activation)
-        return a, (x, mask, z)
+        return a, (x, mask, a, z)
 
     def gradients(self, delta, cache, need_input):
         """Return (∂C/∂aˡ⁻¹, ∂C/∂wˡ, ∂C/∂bˡ), summed over the mini-batch, from δˡ = ∂C/∂zˡ."""
-        x, mask, _ = cache
+        x, mask, _, _ = cache
         grad_x, nabla_w, nabla_b = layer_gradients(delta, x, self.weight, need_input)  # (BP3), (BP4), (wˡ)ᵀδˡ
         return (grad_x if mask is None or grad_x is None else dropout_gradient(grad_x, mask)), nabla_w, nabla_b
 
@@ -139,12 +139,12 @@ class ConvPool(nn.Module):
         return ops.conv_pool(self.maps(a), self.weight, self.bias, self.activation)
 
     def feedforward(self, a, mask=None):
-        """Return (aˡ, what ``gradients`` needs, ending with zˡ) from aˡ⁻¹."""
+        """Return (aˡ, what ``gradients`` needs, ending with aˡ and zˡ for σ′) from aˡ⁻¹."""
         a_prev = self.maps(a)
         a, z, where = conv_pool(a_prev, self.weight, self.bias, self.activation)
-        return a, (a_prev, where, z)
+        return a, (a_prev, where, a, z)
 
     def gradients(self, delta, cache, need_input):
         """Return (∂C/∂aˡ⁻¹, ∂C/∂wˡ, ∂C/∂bˡ), summed over the mini-batch, from δˡ = ∂C/∂zˡ."""
-        a_prev, where, _ = cache
+        a_prev, where, _, _ = cache
         return conv_pool_gradients(delta, a_prev, self.weight, where, need_input)

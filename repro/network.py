@@ -139,13 +139,14 @@ class Network(nn.Module):
         a, caches = self.shared(x), []
         for layer, mask in zip(self.layers, masks or [None] * len(self.layers)):
             a, cache = layer.feedforward(a, mask)
-            caches.append(cache)  # each ends with the layer's zˡ
+            caches.append(cache)  # each ends with the layer's aˡ and zˡ
         delta = self.cost_function.delta(a, self.cost_function.output(a), y)  # (BP1) δᴸ
         nabla_w, nabla_b = [None] * len(self.layers), [None] * len(self.layers)
         for l in reversed(range(len(self.layers))):
             grad_a_prev, nabla_w[l], nabla_b[l] = self.layers[l].gradients(delta, caches[l], need_input=l > 0)
             if l > 0:
-                delta = hidden_delta(grad_a_prev, caches[l - 1][-1], self.layers[l - 1].activation)  # (BP2)
+                *_, a_prev, z_prev = caches[l - 1]
+                delta = hidden_delta(grad_a_prev, z_prev, a_prev, self.layers[l - 1].activation)  # (BP2)
         return nabla_w, nabla_b, a
 
     def dropout_masks(self, m, generators):

@@ -90,7 +90,9 @@ def sgd_update(network, nabla_w, nabla_b, step_size, weight_decay):
     mini-batch and weight_decay = ηλ/n. The ``manual`` backend's update.
     """
     for w, nabla in zip(network.weights, nabla_w):
-        w.mul_(1 - weight_decay).sub_(step_size * nabla)
+        if weight_decay:  # w·1 is w: no pass over the weights without L2
+            w.mul_(1 - weight_decay)
+        w.sub_(step_size * nabla)
     for b, nabla in zip(network.biases, nabla_b):
         b.sub_(step_size * nabla)
 

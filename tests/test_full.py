@@ -1,7 +1,7 @@
 """The book's configurations, 3 seeds each: ``pytest -m full`` (not in CI).
 
-Each (experiment, variant) in an EXPECTED runs its book configuration with seeds 0, 1, 2
-and holds the per-seed peaks to EXPECTED[variant]: the mean (or, where the book reports
+Each (experiment, variant) in an EXPECTED runs its book configuration with seeds 0, 1, 2,
+side by side as ``python -m repro.run NAME --seed 0 1 2`` trains them, and holds the per-seed peaks to EXPECTED[variant]: the mean (or, where the book reports
 the best of several runs, the best) within ``within`` points of the book, and every seed
 inside ``seed_band`` (the only check for an exercise the book gives no number for). The
 bands' provenance is written beside them in the experiment files. The tests after that
@@ -21,7 +21,7 @@ import torch
 
 from experiments import chap3_weight_init, chap5_vanishing_gradient
 from repro.runs import load_experiment
-from tests.test_experiments import WITH_EXPECTED, run_once
+from tests.test_experiments import WITH_EXPECTED, run_seeds
 
 SEEDS = (0, 1, 2)
 pytestmark = pytest.mark.full
@@ -36,19 +36,19 @@ def chap6_mnist(mnist):
 
 @pytest.fixture(scope="session")
 def book_run(mnist, chap6_mnist, tmp_path_factory):
-    """Return results.json of (name, variant, seed) in the book's configuration, each run once per session."""
+    """Return results.json of (name, variant, seed) in the book's configuration: seeds 0-2 side by side, once."""
     cache, logdir = {}, tmp_path_factory.mktemp("full")
 
     def results(name, variant, seed):
-        if (name, variant, seed) not in cache:
+        if (name, variant) not in cache:
             cfg, data = load_experiment(name).VARIANTS[variant], mnist
             if name == "chap6_conv" and CUDA:
                 cfg, data = replace(cfg, device="cuda"), chap6_mnist
             elif getattr(cfg, "expanded", False):
                 pytest.skip(f"{name} {variant} trains on 250,000 images: 5 × conv2's 18 s epochs, 1.5-2 hours a "
                             f"run on the 2-core CPU (ensemble: 5 runs); run pytest -m full -k chap6 with CUDA")
-            cache[name, variant, seed] = run_once(name, variant, cfg, data, logdir, seed)
-        return cache[name, variant, seed]
+            cache[name, variant] = dict(zip(SEEDS, run_seeds(name, variant, cfg, data, logdir, SEEDS)))
+        return cache[name, variant][seed]
 
     return results
 
