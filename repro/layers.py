@@ -49,7 +49,7 @@ AUTOGRAD = SimpleNamespace(  # the referee: the same forward, differentiated by 
     conv_pool=lambda *inputs: conv_pool(*inputs)[0],
     dropout=torch.mul, cost=lambda z, y, cost: cost.fn(z, y).mean(-1).sum(),  # as CostFunction
 )
-OPS = {"function": HAND_WRITTEN, "autograd": AUTOGRAD}  # by training backend; "manual" uses no engine
+OPS = {"function": HAND_WRITTEN, "autograd": AUTOGRAD}  # by training backend; "manual" and "compiled" use no engine
 
 
 class FullyConnected(nn.Module):

@@ -25,7 +25,7 @@ from repro.data import N_TRAINING, expanded
 from repro.layers import ConvPool
 from repro.network3 import Network3
 from repro.seeds import Diverged, SideBySide, by_epoch_reached, networks
-from repro.train import refuse_unless, sgd, train_step
+from repro.train import MANUAL, refuse_unless, sgd, train_step
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Network3Config:
     train_size: int = N_TRAINING  # n: train on the first n of the 50,000 training images (before expansion)
     expanded: bool = False  # Ch.6 "Expanding the training data": 5n images, each shifted one pixel 4 ways
     select_on: str = "validation"  # report test accuracy at the best epoch of this split, as Ch.6
-    backend: str = "manual"  # "manual": backprop called directly; "function": loss.backward() through it; "autograd"
+    backend: str = "manual"  # "manual": backprop called directly ("compiled": the same, torch.compile'd); "function": loss.backward() through it; "autograd"
     device: str = "cpu"  # "cpu" or "cuda": where the data and the network live
 
     def __post_init__(self):
@@ -147,7 +147,7 @@ def train_side_by_side(cfg, data, logs):
         if cfg.expanded:  # but for the expanded set, whose order each seed draws
             x, y = torch.stack([split.images for split in seeds.data]), torch.stack([s.one_hot() for s in seeds.data])
         optimizer = sgd(seeds.network, cfg.eta, cfg.lmbda * cfg.mini_batch_size / x.shape[-2]) \
-            if cfg.backend != "manual" else None  # λ·m/n; plain SGD keeps no state between epochs
+            if cfg.backend not in MANUAL else None  # λ·m/n; plain SGD keeps no state between epochs
         costs = train_one_epoch(seeds.network, x, y, cfg, optimizer, seeds.generators, desc=f"epoch {epoch}")
         print(f"Epoch {epoch}: ", end="")
         best = [max((row["accuracy/validation"] for row in log.history), default=-1.0) for log in seeds.logs]

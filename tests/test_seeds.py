@@ -114,3 +114,15 @@ def test_a_member_is_the_network_at_that_seed(mnist):
         for key, value in network.state_dict().items():
             assert torch.equal(member.state_dict()[key], value)
         assert torch.equal(member.predict(mnist.test.images), stacked.predict(mnist.test.images)[seed])
+
+
+def test_the_compiled_step_is_the_same_whichever_seeds_sit_beside_it(mnist, tmp_path):
+    """--backend compiled: torch.compile's fused kernels; its own last bits, still independent of E."""
+    cfg = replace(CHAPTERS_1_TO_5["chap3_crossentropy lambda"], epochs=1, backend="compiled")
+    alone = train_seeds(cfg, mnist, tmp_path, [1], "alone")
+    three = train_seeds(cfg, mnist, tmp_path, [0, 1, 2], "three")
+    eager = train_seeds(replace(cfg, backend="manual"), mnist, tmp_path, [1], "eager")
+    assert_same_run(three[1], alone[1])
+    compiled, reference = alone[1][0]["epochs"][0], eager[1][0]["epochs"][0]
+    assert abs(compiled["correct/test"] - reference["correct/test"]) <= 10
+    assert abs(compiled["cost/test"] - reference["cost/test"]) <= 1e-3
