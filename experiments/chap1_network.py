@@ -5,7 +5,7 @@ Book, Ch.1: a [784, 30, 10] sigmoid network trained by mini-batch SGD (m = 10, Î
 "95.42 percent at its peak ("Epoch 28")"; with 100 hidden neurons, 96.59 percent.
 Chapter 1 reports the best of three runs.
 
-    python -m repro.run chap1_network                      # the book's run, seed 0
+    python -m repro.run chap1_network --seed 0 1 2          # the book's protocol, best of 3 (make run)
     python -m repro.run chap1_network --variant hidden100 --seed 0 1 2
 """
 
@@ -30,19 +30,25 @@ VARIANTS = {
     "hidden100": replace(CONFIG, sizes=(784, 100, 10)),
 }
 
-# Measured here (python -m repro.run chap1_network --seed 0 1 2 3 4 5; repro.report): in 3 of 6
-# seeds one output neuron saturates early and its digit is never predicted again
-# (peaks 86.12-86.37%); the other 3 peak at 94.86-95.26%. That is the quadratic cost's
-# learning slowdown (Ch.3, "The cross-entropy cost function") and why Ch.1 reports the
-# best of three runs. So the book's number is compared with the best of our 3 seeds.
+# Measured here over 64 seeds (python -m repro.run chap1_network --seed 0 1 ... 15, then 16-31, 32-47, 48-63;
+# 13.4 minutes on one core, side by side): after the first epoch 17 of 64 runs (26.6%) never predict
+# one digit (results.json: digits/test = 9): an output neuron saturated early, the quadratic cost's
+# learning slowdown (Ch.3, "The cross-entropy cost function"). Most recover. After 30 epochs 5 of 64
+# (7.8%) are still stuck, peaking at 86.09-86.77% with that digit never (3 runs) or almost never
+# (2 runs) predicted; the other 59 peak at 94.81-95.67%. That is why Ch.1 reports the best of three
+# runs, so the book's number is compared with the best of our 3 seeds: over the 21 triples 3k..3k+2
+# the best ranges 94.91-95.67 (seeds 0-2: 94.91, as two of them are stuck).
 EXPECTED = {
     "default": Expected(
         book=95.42, source='Ch.1: "95.42 percent at its peak ("Epoch 28")", best of 3 runs',
-        statistic="best", within=0.6, seed_band=(85.0, 97.42),
-        why="best of seeds 0-2 within 0.6 pp of the book, as Ch.1 reports best-of-3; every seed above "
-            "85.0 (stuck runs peak at 86.12-86.37 over 6 seeds) and below book + 2 pp",
-        # First 2 epochs, seeds 1-5: stuck 83.70, 83.91; learning 92.29, 92.38, 92.39 -> [min - 1, max + 1].
-        quick=dict(epochs=2), quick_band=(82.7, 93.4),
+        statistic="best", within=0.6, seed_band=(83.0, 97.42),
+        why="best of seeds 0-2 within 0.6 pp of the book, as Ch.1 reports best-of-3 (the best of each of our 21 "
+            "triples lies within 0.51 pp); every seed above 83.0 (stuck runs peak at 86.09-86.77 over 64 seeds, and "
+            "a 72-seed measurement before this code found one at 83.89) and below book + 2 pp",
+        note="5 of 64 seeds get stuck with a digit (almost) never predicted (7.8%; 27% after the first epoch): "
+             "the quadratic cost's learning slowdown (Ch.3). ",
+        # First 2 epochs, seeds 1-63 of the 64 above: 82.61-92.99 (stuck and learning) -> [min - 1, max + 1].
+        quick=dict(epochs=2), quick_band=(81.6, 94.0),
     ),
     # Seeds 0-4 (python -m repro.run chap1_network --variant hidden100 --seed 0 1 2 3 4): 96.47 and
     # 96.40% learned; 87.46, 78.10 and 49.15% stuck with 1, 2 and 4 digits (almost) never predicted.

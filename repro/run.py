@@ -224,32 +224,35 @@ def train_and_report(experiment, cfg, data, logs):
 
 
 def finish(experiment, logs, results):
-    """Print the seeds' summary; exit 3 if any seed diverged (each said so when it did)."""
-    summarize(experiment, logs, results)
+    """Print the seeds' summary and, where a book configuration fell short, why; exit 3 if any seed diverged."""
+    if results and "peak" in results[0]:
+        expected = experiment.EXPECTED.get(logs[0].variant)
+        if len(results) > 1:
+            print(seeds_line(results, expected))
+        short = [result for result in results if falls_short(experiment, expected, result)]
+        if short:
+            seeds = ", ".join(f"seed {result['seed']} {expected.book - result['peak']['accuracy']:.1f}" for result in short)
+            print(f"Note: {seeds} points below the book, which reports {expected.protocol()}. "
+                  f"{expected.note}See EXPECTED in experiments/{logs[0].experiment}.py.")
     if any(log.status == "diverged" for log in logs):
         sys.exit(EXIT_DIVERGED)
 
 
-def summarize(experiment, logs, results):
-    """After several seeds: their peaks, mean ± std and best beside the book's number and protocol."""
-    if len(results) < 2 or "peak" not in results[0]:
-        return
-    print(seeds_line(results, experiment.EXPECTED.get(logs[0].variant)))
+def falls_short(experiment, expected, result):
+    """Return whether a run of the book's configuration peaked more than 2 points below the book."""
+    as_book = is_book_configuration(result["config"], experiment.VARIANTS[result["variant"]])
+    return as_book and expected is not None and expected.book is not None \
+        and expected.book - result["peak"]["accuracy"] > 2
 
 
 def report_run(experiment, log, results):
-    """Print the run's peak beside the book's number, with a note where a book configuration fell short."""
+    """Print the run's peak beside the book's number."""
     if "peak" not in results:  # a run that measures something other than accuracy (Ch.5's speeds)
         return print(f"{log.experiment} {log.variant} seed {log.seed}: finished -> {log.run_dir}")
     expected = experiment.EXPECTED.get(log.variant)
     book = f" (book: {expected.book_text()})" if expected else ""
     print(f"{log.experiment} {log.variant} seed {log.seed}: peak {results['evaluation']} accuracy "
           f"{results['peak']['accuracy']:.2f}% at epoch {results['peak']['epoch']}{book} -> {log.run_dir}")
-    as_book = is_book_configuration(log.config, experiment.VARIANTS[log.variant])
-    if as_book and expected and expected.book is not None and expected.book - results["peak"]["accuracy"] > 2:
-        print(f"Note: {expected.book - results['peak']['accuracy']:.1f} points below the book, which reports "
-              f"{expected.protocol()}. {expected.note}See EXPECTED in experiments/{log.experiment}.py.")
-
 
 if __name__ == "__main__":
     main()

@@ -85,3 +85,17 @@ def test_function_backend_prints_the_same_lines_as_manual(capsys, tmp_path):
     assert len(printed["manual"]) == 3 and printed["manual"][0].startswith("Epoch 0: ")
     assert [line.rsplit("__", 1)[0] for line in printed["function"]] == \
         [line.rsplit("__", 1)[0] for line in printed["manual"]]
+
+
+def test_several_seeds_end_with_one_summary_line_and_batching_changes_no_number(capsys, tmp_path):
+    """--seed 0 1 2 trains side by side by default; --batch-seeds off one after another: the same lines."""
+    printed = {}
+    for batch in ("on", "off"):
+        main(["chap1_network", "--epochs", "2", "--train-size", "1000", "--seed", "0", "1", "2", "--batch-seeds", batch,
+              "--logdir", str(tmp_path / batch)])
+        lines = capsys.readouterr().out.replace(str(tmp_path / batch), "LOGDIR").splitlines()
+        printed[batch] = [line.rsplit("__", 1)[0] for line in lines if not line.startswith("Epoch")]
+    assert printed["on"] == printed["off"]
+    summary = printed["on"][-1]
+    assert summary.startswith("chap1_network default, 3 seeds: peaks ") and "mean " in summary and " ± " in summary
+    assert "best " in summary and "book: 95.42%, the best of 3 runs" in summary
