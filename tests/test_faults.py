@@ -319,6 +319,31 @@ def test_sigterm_stops_like_ctrl_c_and_keeps_the_checkpoint(tmp_path):
     assert strict_json(run_dir / "results.json")["status"] == "finished"
 
 
+def test_seeds_side_by_side_killed_then_resumed_together_end_as_the_uninterrupted_run(tmp_path):
+    seeds = ["chap1_network", "--epochs", "4", "--train-size", "10000", "--seed", "0", "1", "2"]
+    process = start(*seeds, "--logdir", tmp_path / "killed")
+    wait_for_epochs(tmp_path / "killed", 2, process)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    run_dirs = sorted((tmp_path / "killed" / "chap1_network").iterdir())
+    assert len(run_dirs) == 3 and all(len(strict_json(d / "results.json")["epochs"]) < 4 for d in run_dirs)
+    resumed = start("--resume", *run_dirs)
+    out, err = resumed.communicate()
+    assert resumed.returncode == 0, err
+    assert "3 seeds: peaks" in out
+    assert start(*seeds, "--logdir", tmp_path / "straight").wait() == 0
+    for killed, straight in zip(run_dirs, sorted((tmp_path / "straight" / "chap1_network").iterdir())):
+        assert strict_json(killed / "results.json")["epochs"] == strict_json(straight / "results.json")["epochs"]
+
+
+def test_resume_refuses_runs_of_different_configurations_together(tmp_path, capsys, data):
+    first = finished_run(tmp_path, capsys)
+    cli(["chap1_network", "--epochs", "3", "--train-size", "500", "--logdir", tmp_path / "other"], capsys)
+    (second,) = (tmp_path / "other" / "chap1_network").iterdir()
+    code, _, err = cli(["--resume", first, second], capsys)
+    assert code == 2 and "one experiment, variant and configuration" in err and one_line(err)
+
+
 def test_two_identical_runs_started_together_get_two_folders(tmp_path):
     processes = [start("chap1_network", *SMALL, "--logdir", tmp_path / "logs") for _ in range(2)]
     assert [process.wait() for process in processes] == [0, 0]
