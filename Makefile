@@ -32,9 +32,10 @@ test: setup  ## the CI tier: exact maths, smoke runs, quick bands, faults (< 20 
 test-full: setup  ## every experiment over seeds 0-2, held to its band (hours)
 	$(PY) -m pytest -q -m full
 
-benchmark: setup  ## seconds per epoch of each backend, tables as in the README
+benchmark: setup  ## seconds per epoch of each backend and per seed side by side, tables as in the README
 	$(PY) benchmarks/epoch_speed.py
 	$(PY) benchmarks/conv_speed.py
+	$(PY) benchmarks/seeds_speed.py --compile
 
 report: setup  ## the book's numbers beside ours, from $(LOGDIR)/
 	$(PY) -m repro.report $(LOGDIR)
