@@ -39,6 +39,17 @@ from repro.train import evaluate, rows, train_step
 CONFIG = chap1_network.CONFIG
 CONV2 = chap6_conv.CONV2
 BATCHES_PER_EPOCH = N_TRAINING // 10
+DEVICE = "cpu"  # --device
+
+
+def synchronize():
+    if DEVICE.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def networks(cfg, seeds):
+    """Return the seeds' networks side by side on DEVICE, each drawn on the CPU as the CLI draws it."""
+    return Network.side_by_side([cfg.network(torch.Generator().manual_seed(seed)) for seed in seeds]).to(DEVICE)
 
 
 def best_time(run, repeats):
@@ -46,8 +57,10 @@ def best_time(run, repeats):
     run()
     times = []
     for _ in range(repeats):
+        synchronize()
         started = time.perf_counter()
         run()
+        synchronize()
         times.append(time.perf_counter() - started)
     return min(times)
 
@@ -55,13 +68,13 @@ def best_time(run, repeats):
 def shuffled(training, seeds, batches):
     """Return (x, y) of E = len(seeds) models, each shuffled by its own generator: (E, batches·10, …)."""
     orders = torch.stack([torch.randperm(len(training), generator=torch.Generator().manual_seed(seed))[:batches * 10]
-                          for seed in seeds])
+                          for seed in seeds]).to(training.images.device)
     return training.images[orders], training.one_hot()[orders]
 
 
 def side_by_side_epoch(cfg, training, seeds, batches, repeats, step=train_step):
     """Return seconds per model-epoch of the manual step on len(seeds) networks side by side."""
-    network = Network.side_by_side([cfg.network(torch.Generator().manual_seed(seed)) for seed in seeds])
+    network = networks(cfg, seeds)
     x, y = shuffled(training, seeds, batches)
     masks = [None] * len(network.layers)
 
@@ -73,7 +86,7 @@ def side_by_side_epoch(cfg, training, seeds, batches, repeats, step=train_step):
 
 
 def no_seed_axis_epoch(training, batches, repeats):
-    network = CONFIG.network(torch.Generator().manual_seed(0))
+    network = CONFIG.network(torch.Generator().manual_seed(0)).to(DEVICE)
     x, y = shuffled(training, [0], batches)
 
     def run():
@@ -86,7 +99,7 @@ def no_seed_axis_epoch(training, batches, repeats):
 def sequential_epoch(training, batches, repeats):
     """Return seconds per epoch of the plain PyTorch loop a user would write for Ch.1's network."""
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 30), nn.Sigmoid(), nn.Linear(30, 10), nn.Sigmoid())
+    model = nn.Sequential(nn.Linear(784, 30), nn.Sigmoid(), nn.Linear(30, 10), nn.Sigmoid()).to(DEVICE)
     optimizer = torch.optim.SGD(model.parameters(), lr=CONFIG.eta)
     x, y = shuffled(training, [0], batches)
     x, y = x[0], y[0]
@@ -103,7 +116,7 @@ def sequential_epoch(training, batches, repeats):
 
 def flop_limit():
     """Return float32 FLOP/s of a large matrix product on the current threads: what the CPU can do at best."""
-    a, b = torch.rand(2048, 2048), torch.rand(2048, 2048)
+    a, b = torch.rand(2048, 2048, device=DEVICE), torch.rand(2048, 2048, device=DEVICE)
     return 2 * 2048 ** 3 / best_time(lambda: a @ b, 5)
 
 
@@ -122,17 +135,19 @@ def conv2_flops(examples=N_TRAINING):
 def epoch_parts(training, data, seeds):
     """Return seconds of the CLI's epoch, per model: the shuffles, the 5,000 steps (each gathering its batch),
     the evaluation."""
-    network = Network.side_by_side([CONFIG.network(torch.Generator().manual_seed(seed)) for seed in seeds])
+    network = networks(CONFIG, seeds)
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]
     x, y = training.images, training.one_hot()
     started = time.perf_counter()
-    order = torch.stack([torch.randperm(len(training), generator=g) for g in generators])
+    order = torch.stack([torch.randperm(len(training), generator=g) for g in generators]).to(DEVICE)
     shuffled_at = time.perf_counter()
     for k in range(0, len(training), 10):
         batch = order[:, k:k + 10]
         train_step(network, rows(x, batch), rows(y, batch), "manual", CONFIG.eta, 0.0)
+    synchronize()
     stepped = time.perf_counter()
     evaluate(network.eval(), {"train": training, "test": data.test}, 0.0)
+    synchronize()
     evaluated = time.perf_counter()
     return [seconds / len(seeds) for seconds in (shuffled_at - started, stepped - shuffled_at, evaluated - stepped)]
 
@@ -141,7 +156,7 @@ def profile(training):
     from torch.profiler import ProfilerActivity, profile as torch_profile
 
     for seeds in ([0], list(range(16))):
-        network = Network.side_by_side([CONFIG.network(torch.Generator().manual_seed(seed)) for seed in seeds])
+        network = networks(CONFIG, seeds)
         x, y = shuffled(training, seeds, 500)
         with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
             for k in range(0, 5000, 10):
@@ -155,17 +170,20 @@ def main():
     parser.add_argument("--batches", type=int, default=1000, help="mini-batches timed per row (of 5,000)")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads, as python -m repro.run")
+    parser.add_argument("--device", default="cpu", help="cuda: the same tables on the GPU (NumPy stays on the CPU)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 3, 8, 16, 32], help="values of E")
     parser.add_argument("--compile", action="store_true", help="add rows with the step under torch.compile")
     parser.add_argument("--profile", action="store_true", help="print torch.profiler's table of the step")
     args = parser.parse_args()
+    global DEVICE
+    DEVICE = args.device
     torch.set_num_threads(args.threads)
-    data = load_mnist()
+    data = load_mnist().to(DEVICE)
     training = data.training
     limit = flop_limit()
     flops = fully_connected_flops(CONFIG.sizes)
     rows = [("NumPy per example (the book's algorithm, float64)", 1,
-             numpy_epoch(training.images.numpy(), training.one_hot().numpy(), CONFIG, 0)),
+             numpy_epoch(training.images.cpu().numpy(), training.one_hot().cpu().numpy(), CONFIG, 0)),
             ("nn.Sequential + torch.optim.SGD, m = 10", 1, sequential_epoch(training, args.batches, args.repeats)),
             ("manual, one network without a seed axis", 1, no_seed_axis_epoch(training, args.batches, args.repeats))]
     rows += [(f"manual, E = {e} side by side", e,
@@ -176,8 +194,8 @@ def main():
                   side_by_side_epoch(CONFIG, training, range(e), args.batches, args.repeats, compiled))
                  for e in args.seeds]
     sequential = rows[1][2]
-    print(f"Table 1. [784, 30, 10], m = 10, training steps only; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} thread(s); FLOPs of the step's products per model-epoch: {flops / 1e9:.2f} G; "
+    print(f"Table 1. [784, 30, 10], m = 10, training steps only; torch {torch.__version__}, {DEVICE}, "
+          f"{torch.get_num_threads()} CPU thread(s); FLOPs of the step's products per model-epoch: {flops / 1e9:.2f} G; "
           f"FLOP limit (2048² torch.mm): {limit / 1e9:.0f} GFLOP/s, i.e. {flops / limit:.3f} s per model-epoch\n")
     print("| implementation | models | s / model-epoch | vs nn.Sequential | share of the FLOP limit |\n|---|---|---|---|---|")
     for label, models, seconds in rows:
