@@ -82,6 +82,31 @@ def mean_std(values):
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 
+def run_line(experiment, results, run_dir):
+    """Return the line the CLI prints when a run finishes: its peak beside the book's number."""
+    head = f"{results['experiment']} {results['variant']} seed {results['seed']}"
+    if "peak" not in results:  # a run that measures something other than accuracy (Ch.5's speeds)
+        return f"{head}: finished -> {run_dir}"
+    expected = experiment.EXPECTED.get(results["variant"])
+    book = f" (book: {expected.book_text()})" if expected else ""
+    return (f"{head}: peak {results['evaluation']} accuracy {results['peak']['accuracy']:.2f}% at epoch "
+            f"{results['peak']['epoch']}{book} -> {run_dir}")
+
+
+def shortfall_note(experiment, results):
+    """Return a note on the runs of the book's configuration that peaked > 2 points below the book, or None."""
+    expected = experiment.EXPECTED.get(results[0]["variant"])
+    if expected is None or expected.book is None:
+        return None
+    short = [result for result in results if expected.book - result["peak"]["accuracy"] > 2
+             and is_book_configuration(result["config"], experiment.VARIANTS[result["variant"]])]
+    if not short:
+        return None
+    seeds = ", ".join(f"seed {result['seed']} {expected.book - result['peak']['accuracy']:.1f}" for result in short)
+    return (f"Note: {seeds} points below the book, which reports {expected.protocol()}. {expected.note}"
+            f"See EXPECTED in experiments/{results[0]['experiment']}.py.")
+
+
 def seeds_line(results, expected=None):
     """Return one line on several seeds' runs: each peak, mean ± std, the best, and the book's number and protocol."""
     peaks = [result["peak"]["accuracy"] for result in results]

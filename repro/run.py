@@ -26,10 +26,10 @@ from repro.data import DataError, load_mnist
 from repro.log import RunLog
 from repro.options import OneLineParser, long_options, override_parser, parse_overrides, seed, threads
 from repro.records import read_json
-from repro.runs import (RunFolderError, UsageError, experiment_names, is_book_configuration, load_experiment,
-                        read_record, trained_network, variant_config)
+from repro.runs import (RunFolderError, UsageError, experiment_names, load_experiment, read_record, trained_network,
+                        variant_config)
 from repro.network import Network
-from repro.report import seeds_line
+from repro.report import run_line, seeds_line, shortfall_note
 from repro.seeds import Diverged
 from repro.train import evaluate
 from repro.train3 import Network3Config, accuracy
@@ -217,7 +217,7 @@ def train_and_report(experiment, cfg, data, logs):
         sys.exit(1)
     results = [log.close() for log in logs if log.status == "running"]
     for log, result in zip([log for log in logs if log.status == "finished"], results):
-        report_run(experiment, log, result)
+        print(run_line(experiment, result, log.run_dir))
     if diverged:
         print(f"python -m repro.run: {diverged}", file=sys.stderr)
     return results
@@ -226,33 +226,13 @@ def train_and_report(experiment, cfg, data, logs):
 def finish(experiment, logs, results):
     """Print the seeds' summary and, where a book configuration fell short, why; exit 3 if any seed diverged."""
     if results and "peak" in results[0]:
-        expected = experiment.EXPECTED.get(logs[0].variant)
         if len(results) > 1:
-            print(seeds_line(results, expected))
-        short = [result for result in results if falls_short(experiment, expected, result)]
-        if short:
-            seeds = ", ".join(f"seed {result['seed']} {expected.book - result['peak']['accuracy']:.1f}" for result in short)
-            print(f"Note: {seeds} points below the book, which reports {expected.protocol()}. "
-                  f"{expected.note}See EXPECTED in experiments/{logs[0].experiment}.py.")
+            print(seeds_line(results, experiment.EXPECTED.get(logs[0].variant)))
+        if note := shortfall_note(experiment, results):
+            print(note)
     if any(log.status == "diverged" for log in logs):
         sys.exit(EXIT_DIVERGED)
 
-
-def falls_short(experiment, expected, result):
-    """Return whether a run of the book's configuration peaked more than 2 points below the book."""
-    as_book = is_book_configuration(result["config"], experiment.VARIANTS[result["variant"]])
-    return as_book and expected is not None and expected.book is not None \
-        and expected.book - result["peak"]["accuracy"] > 2
-
-
-def report_run(experiment, log, results):
-    """Print the run's peak beside the book's number."""
-    if "peak" not in results:  # a run that measures something other than accuracy (Ch.5's speeds)
-        return print(f"{log.experiment} {log.variant} seed {log.seed}: finished -> {log.run_dir}")
-    expected = experiment.EXPECTED.get(log.variant)
-    book = f" (book: {expected.book_text()})" if expected else ""
-    print(f"{log.experiment} {log.variant} seed {log.seed}: peak {results['evaluation']} accuracy "
-          f"{results['peak']['accuracy']:.2f}% at epoch {results['peak']['epoch']}{book} -> {log.run_dir}")
 
 if __name__ == "__main__":
     main()

@@ -40,7 +40,8 @@ class SGDConfig:
     epochs: int = 30  # passes over the training set
     train_size: int = N_TRAINING  # n: train on the first n of the 50,000 training images
     evaluation: str = "test"  # the split measured every epoch: "test" or "validation"
-    backend: str = "manual"  # "manual": BP1–BP4 called directly ("compiled": the same, torch.compile'd); "function": loss.backward() through them; "autograd"
+    backend: str = "manual"  # "manual": BP1–BP4 called directly; "compiled": the same, torch.compile'd;
+    # "function": loss.backward() through them; "autograd": torch's own backward
     device: str = "cpu"  # "cpu" or "cuda": where the data and the network live
 
     def __post_init__(self):
@@ -177,6 +178,12 @@ def rows(t, index):
     return t.index_select(0, index.flatten()).unflatten(0, index.shape)
 
 
+def epoch_line(epoch, metrics, split, size, logs):
+    """Return network.py's line, ``Epoch 0: 9129 / 10000``, with one count per seed side by side."""
+    seeds = f" (seeds {', '.join(str(log.seed) for log in logs)})" if len(logs) > 1 else ""
+    return f"Epoch {epoch}: {', '.join(str(row[f'correct/{split}']) for row in metrics)} / {size}{seeds}"
+
+
 def train_network(cfg, data, logs):
     """Train one network per log (its seed), side by side, fresh or resumed; return each log's history.
 
@@ -205,15 +212,12 @@ def train_side_by_side(cfg, data, logs):
     for epoch in range(len(logs[0].history), cfg.epochs):
         network = seeds.network.train()
         optimizer = sgd(network, cfg.eta, cfg.lmbda / n) if cfg.backend not in MANUAL else None  # plain SGD: no state
-        order = torch.stack([torch.randperm(n, generator=g) for g in seeds.generators])  # random.shuffle, per seed
-        order = order.to(x.device)
+        order = torch.stack([torch.randperm(n, generator=g) for g in seeds.generators]).to(x.device)  # per seed
         for k in tqdm(range(0, n, m), desc=f"epoch {epoch}", leave=False, disable=None):
             batch = order[:, k:k + m]  # each seed's next m images, gathered now, while the step finds them in cache
             train_step(network, rows(x, batch), rows(y, batch), cfg.backend, cfg.eta, decay, optimizer)
         metrics = evaluate(network.eval(), splits, cfg.lmbda)
-        print(f"Epoch {epoch}: " + ", ".join(f"{row[f'correct/{cfg.evaluation}']}" for row in metrics)
-              + f" / {len(splits[cfg.evaluation])}" + (f" (seeds {', '.join(str(log.seed) for log in seeds.logs)})"
-                                                       if len(metrics) > 1 else ""))
+        print(epoch_line(epoch, metrics, cfg.evaluation, len(splits[cfg.evaluation]), seeds.logs))
         seeds.record(epoch, metrics, optimizer)
         if not seeds.logs:
             break

@@ -43,7 +43,8 @@ class Network3Config:
     train_size: int = N_TRAINING  # n: train on the first n of the 50,000 training images (before expansion)
     expanded: bool = False  # Ch.6 "Expanding the training data": 5n images, each shifted one pixel 4 ways
     select_on: str = "validation"  # report test accuracy at the best epoch of this split, as Ch.6
-    backend: str = "manual"  # "manual": backprop called directly ("compiled": the same, torch.compile'd); "function": loss.backward() through it; "autograd"
+    backend: str = "manual"  # "manual": backprop called directly; "compiled": the same, torch.compile'd;
+    # "function": loss.backward() through it; "autograd": torch's own backward
     device: str = "cpu"  # "cpu" or "cuda": where the data and the network live
 
     def __post_init__(self):
@@ -104,10 +105,16 @@ def evaluate(network, data, best_validation):
     if any(best):
         for row, is_best, test in zip(metrics, best, accuracy(network, data.test, "test")):
             row |= test if is_best else {}
-    for row, is_best in zip(metrics, best):
-        print(f"validation accuracy {row['accuracy/validation']:.2f}%"
-              + (f"; the best to date. Test accuracy {row['accuracy/test']:.2f}%" if is_best else ""))
     return metrics
+
+
+def print_epoch(epoch, metrics, logs):
+    """Print network3's lines for each seed: validation accuracy, and the test accuracy at a new best."""
+    for row, log in zip(metrics, logs):
+        print(f"Epoch {epoch}{f', seed {log.seed}' if len(logs) > 1 else ''}: validation accuracy "
+              f"{row['accuracy/validation']:.2f}%")
+        if "accuracy/test" in row:
+            print(f"This is the best validation accuracy to date. Test accuracy {row['accuracy/test']:.2f}%")
 
 
 def first_layer_filters(network):
@@ -150,9 +157,9 @@ def train_side_by_side(cfg, data, logs):
         optimizer = sgd(seeds.network, cfg.eta, cfg.lmbda * cfg.mini_batch_size / x.shape[-2]) \
             if cfg.backend not in MANUAL else None  # λ·m/n; plain SGD keeps no state between epochs
         costs = train_one_epoch(seeds.network, x, y, cfg, optimizer, seeds.generators, desc=f"epoch {epoch}")
-        print(f"Epoch {epoch}: ", end="")
         best = [max((row["accuracy/validation"] for row in log.history), default=-1.0) for log in seeds.logs]
         metrics = [row | {"cost/train": cost} for row, cost in zip(evaluate(seeds.network, data, best), costs)]
+        print_epoch(epoch, metrics, seeds.logs)
         images = {seed: first_layer_filters(seeds.network.member(seed)) for seed in range(len(metrics))}
         seeds.record(epoch, metrics, optimizer, images)
         if not seeds.logs:
