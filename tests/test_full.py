@@ -7,7 +7,7 @@ inside ``seed_band`` (the only check for an exercise the book gives no number fo
 bands' provenance is written beside them in the experiment files. The tests after that
 check the book's qualitative claims on the same runs.
 
-Chapters 1-5 take about 50 minutes on the 2-core CPU. Chapter 6 (``-k chap6``) runs on
+Chapters 1-5 with chapter 6's shallow rung take about 23 minutes on the 2-core CPU. Chapter 6 (``-k chap6``) runs on
 CUDA when there is one, the data resident on the GPU; without one, its CPU rungs (shallow,
 conv1, omit_fc, conv2, tanh, relu: 1.5-30 minutes a run) take about 4.5 hours, and the rungs
 on the 250,000-image set are skipped, each saying so.
