@@ -3,9 +3,9 @@
 Shapes, stated once: rows are examples and maps come next, so a mini-batch of
 feature maps is (m, maps, height, width); a kernel w is (n_maps, maps_in, 5, 5),
 ``w[j, k]`` joining input map k to output map j. Networks trained side by side put
-a seed axis in front of both (repro/seeds.py); the convolutions then run seed by seed. The book leaves the conv-pool
-backward as a problem (Ch.6, "Backpropagation in a convolutional network"); its
-answer, in the book's δ = ∂C/∂z language, is
+a seed axis in front of both (repro/seeds.py); the convolutions then run seed by seed.
+The book leaves the conv-pool backward as a problem (Ch.6, "Backpropagation in a
+convolutional network"); its answer, in the book's δ = ∂C/∂z language, is
 
     conv_gradients(...)    (BP2, conv)  δ for the input = full convolution of δ with the flipped kernel
                            (BP4, conv)  ∂C/∂w = correlation of the input with δ

@@ -76,7 +76,7 @@ class Network(nn.Module):
 
     def member(self, seed):
         """Return network ``seed`` (an index) of networks side by side, on its own, sharing their memory."""
-        network = copy.deepcopy(self)
+        network = copy.deepcopy(self, memo={id(p): p for p in self.parameters()})  # the structure, not the numbers
         for name, value in self.named_parameters():
             layer, attribute = name.rsplit(".", 1)
             setattr(network.get_submodule(layer), attribute, nn.Parameter(value.detach()[seed]))
