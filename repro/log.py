@@ -137,7 +137,8 @@ class RunLog:
     def _save_checkpoint(self, network, generator, optimizer):
         """Write the network's state_dict (on the CPU), the optimizer's and the generator's state, atomically."""
         checkpoint = {"history": self.history, "wall_time_s": self.wall_time,
-                      "network": {key: value.cpu() for key, value in network.state_dict().items()},
+                      # clone: a seed side by side holds views of all seeds' storage; save its own numbers
+                      "network": {key: value.cpu().clone() for key, value in network.state_dict().items()},
                       "optimizer": optimizer.state_dict() if optimizer is not None else {},
                       "generator": generator.get_state() if generator is not None else torch.empty(0)}
         checkpoint["sha256"] = digest(checkpoint)  # checked before the checkpoint is used

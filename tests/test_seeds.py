@@ -101,6 +101,8 @@ def test_every_seed_writes_its_own_run_folder(mnist, tmp_path):
         assert {"config.json", "results.json", "checkpoint.pt"} <= {path.name for path in folder.iterdir()}
         assert list(folder.glob("events.out.tfevents.*"))
         assert json.loads((folder / "config.json").read_text())["seed"] == seed == runs[seed][0]["seed"]
+        for value in runs[seed][1]["network"].values():  # its own weights only, not the other seed's storage
+            assert value.untyped_storage().nbytes() == value.numel() * value.element_size()
     assert runs[4][0]["epochs"] != runs[5][0]["epochs"]
 
 
