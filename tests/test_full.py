@@ -123,3 +123,12 @@ def test_chap6_tanh_trains_a_little_faster_and_ends_alike(book_run):
         assert ours["epochs"][0]["accuracy/validation"] > reference["epochs"][0]["accuracy/validation"]
     best = [max(results["peak"]["accuracy"] for results in runs) for runs in (tanh, sigmoid)]
     assert abs(best[0] - best[1]) <= 0.3, best
+
+
+def test_chap1_a_larger_learning_rate_learns_better(book_run):
+    """Ch.1: from η = 0.001, "increasing the learning rate, say to η = 0.01 ... we get better results", and on to
+    η = 1.0: each step of the walk ends higher than the last, seed for seed ([784, 100, 10], 30 epochs)."""
+    for seed in SEEDS:
+        results = book_run("chap1_learning_rates", "walk", seed)
+        peaks = [results[f"eta{eta:g}"]["peak"]["accuracy"] for eta in (0.001, 0.01, 1.0)]
+        assert peaks == sorted(peaks) and len(set(peaks)) == 3, peaks
