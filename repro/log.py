@@ -117,13 +117,16 @@ class RunLog:
         return len(self.history)
 
     def epoch(self, epoch, metrics, network, generator=None, optimizer=None, images=None):
-        """Record one epoch's metrics, parameter histograms, images ({tag: (3, H, W)}) and a checkpoint."""
+        """Record one epoch's metrics, parameter histograms, images ({tag: (3, H, W)}) and a checkpoint.
+
+        ``network`` None: a baseline with no weights; the checkpoint then holds the history alone.
+        """
         for tag, image in (images or {}).items():
             self.writer.add_image(tag, image, epoch)
         for tag, value in metrics.items():
             if tag.startswith(SCALAR_PREFIXES):
                 self.writer.add_scalar(tag, value, epoch)
-        for l, (w, b) in enumerate(zip(network.weights, network.biases), start=1):
+        for l, (w, b) in enumerate(zip(network.weights, network.biases) if network is not None else [], start=1):
             for tag, values in ((f"weights/layer{l}", w), (f"biases/layer{l}", b)):
                 if torch.isfinite(values).all():  # TensorBoard's histogram cannot bin NaN or ±inf
                     self.writer.add_histogram(tag, values, epoch)
@@ -138,7 +141,8 @@ class RunLog:
         """Write the network's state_dict (on the CPU), the optimizer's and the generator's state, atomically."""
         checkpoint = {"history": self.history, "wall_time_s": self.wall_time,
                       # clone: a seed side by side holds views of all seeds' storage; save its own numbers
-                      "network": {key: value.cpu().clone() for key, value in network.state_dict().items()},
+                      "network": {key: value.cpu().clone() for key, value in network.state_dict().items()}
+                      if network is not None else {},  # a baseline (chap1_baselines) learns no weights
                       "optimizer": optimizer.state_dict() if optimizer is not None else {},
                       "generator": generator.get_state() if generator is not None else torch.empty(0)}
         checkpoint["sha256"] = digest(checkpoint)  # checked before the checkpoint is used

@@ -89,6 +89,8 @@ def load_network(run_dir, device="cpu"):
 
 def trained_network(cfg, run_dir):
     """Return the network of cfg's shapes holding run_dir's checkpoint, on the CPU, in eval mode."""
+    if not hasattr(cfg, "network"):
+        raise UsageError(f"{run_dir} is a baseline run: it learns no network to load")
     if getattr(cfg, "ensemble", 1) > 1:
         raise UsageError(f"{run_dir} is an ensemble; load one of its nets, e.g. {Path(run_dir) / 'member0'}")
     path = Path(run_dir) / "checkpoint.pt"

@@ -99,3 +99,12 @@ def test_several_seeds_end_with_one_summary_line_and_batching_changes_no_number(
     summary = printed["on"][-1]
     assert summary.startswith("chap1_network default, 3 seeds: peaks ") and "mean " in summary and " ± " in summary
     assert "best " in summary and "book: 95.42%, the best of 3 runs" in summary
+
+
+def test_a_baseline_run_has_no_network_to_evaluate(capsys, tmp_path):
+    assert main(["chap1_baselines", "--variant", "darkness", "--logdir", str(tmp_path)]) is None
+    assert "darkness: 2225 / 10000" in capsys.readouterr().out  # the book's 2,225
+    (run_dir,) = (tmp_path / "chap1_baselines").iterdir()
+    with pytest.raises(SystemExit) as exit_:
+        main(["--evaluate", str(run_dir)])
+    assert exit_.value.code == 2 and "learns no network" in capsys.readouterr().err

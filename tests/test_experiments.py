@@ -33,7 +33,9 @@ def run_once(name, variant, cfg, data, logdir, seed=0):
 def test_every_variant_runs_on_a_tiny_budget_and_writes_its_files(name, variant, backend, mnist_small_evaluation,
                                                                   tmp_path):
     book = load_experiment(name).VARIANTS[variant]
-    cfg = replace(book, epochs=1, train_size=100, mini_batch_size=min(book.mini_batch_size, 100), backend=backend)
+    tiny = dict(epochs=1, train_size=100, mini_batch_size=min(getattr(book, "mini_batch_size", 100), 100),
+                backend=backend)
+    cfg = replace(book, **{field: value for field, value in tiny.items() if hasattr(book, field)})  # baselines: no SGD
     results = run_once(name, variant, cfg, mnist_small_evaluation, tmp_path)
     assert results["finished"] and len(results["epochs"]) == 1
     run_dir = next((tmp_path / name).iterdir())
