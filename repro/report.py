@@ -151,7 +151,9 @@ def report(logdir="logs"):
         devices = ", ".join(sorted({run["device"] for run in runs}))
         select_on = runs[0]["config"].get("select_on")  # Ch.6: test accuracy at the best-validation epoch
         metric = f"test % at best {select_on}" if select_on else f"peak {runs[0]['evaluation']} %"
-        rows.append(f"| {name} | {variant} | {metric} ({len(runs[0]['epochs'])} epochs) | "
+        if "epochs" in runs[0]["config"]:  # a baseline (chap1_baselines) is scored once, with no epochs
+            metric += f" ({len(runs[0]['epochs'])} epochs)"
+        rows.append(f"| {name} | {variant} | {metric} | "
                     f"{expected.book_text() if expected else '—'} | {mean:.2f} ± {std:.2f} ({len(runs)}) | "
                     f"{min(peaks):.2f} – {max(peaks):.2f} | {band} | {minutes:.1f} min, {devices} |")
         reported.add((name, variant))
