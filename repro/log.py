@@ -116,10 +116,11 @@ class RunLog:
         print(f"Resuming {self.run_dir} after epoch {len(self.history) - 1}")
         return len(self.history)
 
-    def epoch(self, epoch, metrics, network, generator=None, optimizer=None, images=None):
+    def epoch(self, epoch, metrics, network, generator=None, optimizer=None, images=None, save=True):
         """Record one epoch's metrics, parameter histograms, images ({tag: (3, H, W)}) and a checkpoint.
 
         ``network`` None: a baseline with no weights; the checkpoint then holds the history alone.
+        ``save`` False: no checkpoint or results.json this time (a run of many tiny epochs saves its last).
         """
         for tag, image in (images or {}).items():
             self.writer.add_image(tag, image, epoch)
@@ -133,9 +134,10 @@ class RunLog:
         self.history.append({"epoch": epoch, **metrics})
         for tag, value in self.hparam_metrics().items():
             self.writer.add_scalar(tag, value, epoch)
-        self.writer.flush()
-        self._save_checkpoint(network, generator, optimizer)
-        self.write_results(finished=False)
+        if save:
+            self.writer.flush()
+            self._save_checkpoint(network, generator, optimizer)
+            self.write_results(finished=False)
 
     def _save_checkpoint(self, network, generator, optimizer):
         """Write the network's state_dict (on the CPU), the optimizer's and the generator's state, atomically."""

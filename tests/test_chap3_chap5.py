@@ -2,9 +2,10 @@
 
 from dataclasses import replace
 
+import pytest
 import torch
 
-from experiments import chap3_weight_init, chap5_vanishing_gradient
+from experiments import chap3_learning_slowdown, chap3_weight_init, chap5_vanishing_gradient
 from experiments.chap5_vanishing_gradient import hidden, speeds_of_learning
 from repro.backprop import ACTIVATIONS, COSTS
 from repro.network import Network
@@ -50,3 +51,32 @@ def test_new_initialisation_is_ahead_after_one_epoch(mnist, tmp_path):
     new, old = results["epochs"][0]["accuracy/validation"], results["large_init"]["epochs"][0]["accuracy/validation"]
     assert new - old >= chap3_weight_init.FIRST_EPOCH_MARGIN
     assert list((tmp_path / "chap3_weight_init").glob("*/weight_init.png"))
+
+
+def slowdown_run(variant, mnist, tmp_path):
+    return run_once("chap3_learning_slowdown", variant, chap3_learning_slowdown.VARIANTS[variant], mnist, tmp_path)
+
+
+@pytest.mark.parametrize("variant, initial, final, within", [
+    ("quadratic", 0.82, 0.09, 0.005),  # Ch.3: "an output from the neuron of about 0.09"; ours 0.0940
+    ("quadratic_saturated", 0.98, 0.2028, 0.001),  # BOOK.md 3.2, from the widget's code
+    ("cross_entropy", 0.82, 0.0404, 0.001),  # BOOK.md 3.3
+    ("cross_entropy_saturated", 0.98, 0.0479, 0.001),  # BOOK.md 3.4
+])
+def test_the_single_neuron_starts_and_ends_as_the_books_widgets(variant, initial, final, within, mnist, tmp_path):
+    results = slowdown_run(variant, mnist, tmp_path)
+    assert round(results["initial_output"], 2) == initial
+    assert abs(results["final_output"] - final) <= within, results["final_output"]
+    assert len(results["epochs"]) == 300 and (tmp_path / "chap3_learning_slowdown").is_dir()
+
+
+def test_the_quadratic_cost_learns_slowly_when_badly_wrong_and_the_cross_entropy_does_not(mnist, tmp_path):
+    """Ch.3: "for the first 150 or so learning epochs, the weights and biases don't change much at all"; with the
+    cross-entropy's δ = a − y (no σ′) the saturated start learns as fast as the other."""
+    saturated = slowdown_run("quadratic_saturated", mnist, tmp_path)["epochs"]
+    assert saturated[149]["output"] > 0.93  # 0.98 at the start, 0.933 after 150 epochs (BOOK.md 3.2)
+    quadratic = [slowdown_run(v, mnist, tmp_path)["final_output"] for v in ("quadratic", "quadratic_saturated")]
+    cross_entropy = [slowdown_run(v, mnist, tmp_path)["final_output"]
+                     for v in ("cross_entropy_gradient", "cross_entropy_gradient_saturated")]
+    assert quadratic[1] > 2 * quadratic[0]  # 0.2028 against 0.0940
+    assert max(cross_entropy) < 0.02 and abs(cross_entropy[1] - cross_entropy[0]) < 0.001  # 0.0120 and 0.0116
