@@ -55,7 +55,8 @@ def list_experiments():
     for name in experiment_names():
         experiment = load_experiment(name)
         summary = (experiment.__doc__ or "").strip().splitlines()[0]
-        book = ", ".join(f"{variant} {expected.book_text()}" for variant, expected in experiment.EXPECTED.items())
+        book = ", ".join(f"{variant} {expected.book_text()}" for variant, expected in experiment.EXPECTED.items()) \
+            or getattr(experiment, "BOOK", "no accuracy")  # an experiment whose book numbers are no accuracies
         print(f"{name:28} {summary}\n{'':28} book: {book}; variants: {', '.join(experiment.VARIANTS)}")
 
 
