@@ -65,7 +65,7 @@ def finite_differences(network, x, y, epsilon, parameters=None):
     return gradient
 
 
-def timings(h, x, y, cfg):
+def timings(h, x, y):
     """Return one row of the table for the [784, h, 10] net: its size and the seconds each way takes."""
     network = replace(chap1_network.CONFIG, sizes=(784, h, 10)).network(torch.Generator().manual_seed(0))
     with torch.no_grad():
@@ -115,7 +115,7 @@ def figure(rows):
 def run(cfg, data, logs):
     """Time each way on the first mini-batch of training images, check the gradients agree, draw and record it."""
     x, y = data.training.images[:cfg.mini_batch_size].cpu(), data.training.one_hot()[:cfg.mini_batch_size].cpu()
-    rows = [timings(h, x, y, cfg) for h in cfg.hidden]
+    rows = [timings(h, x, y) for h in cfg.hidden]
     error = agreement(x, y, cfg)
     for row in rows:
         print(f"[784, {row['h']}, 10], W = {row['weights']}: forward {1e6 * row['forward_s']:.0f} µs, backprop "

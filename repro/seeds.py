@@ -38,6 +38,22 @@ def by_epoch_reached(logs):
     return list(groups.values())
 
 
+def in_groups(train, cfg, data, logs):
+    """Run train(cfg, data, group) on each group of seeds resuming at one epoch; return its merged {run folder: …}.
+
+    Raises Diverged, after the other seeds have finished, if any seed stopped being finite.
+    """
+    trained, diverged = {}, []
+    for group in by_epoch_reached(logs):
+        try:
+            trained |= train(cfg, data, group) or {}
+        except Diverged as error:
+            diverged.append(str(error))
+    if diverged:
+        raise Diverged("; ".join(diverged))
+    return trained
+
+
 def networks(cfg, logs, dtype, generators, resumed_generators=None):
     """Return the seeds' networks side by side, fresh or each from its checkpoint.
 

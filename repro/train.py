@@ -20,7 +20,7 @@ from repro.backprop import ACTIVATIONS, COSTS
 from repro.data import N_TRAINING
 from repro.layers import AUTOGRAD, OPS
 from repro.network import INITIALIZERS, Network
-from repro.seeds import Diverged, SideBySide, by_epoch_reached, networks
+from repro.seeds import SideBySide, in_groups, networks
 
 BACKENDS = ("manual", "compiled", "function", "autograd")
 MANUAL = ("manual", "compiled")  # the backends that call BP1–BP4 directly and update in place, with no optimizer
@@ -189,14 +189,7 @@ def train_network(cfg, data, logs):
 
     Raises Diverged, after the other seeds have finished, if any seed stopped being finite.
     """
-    diverged = []
-    for group in by_epoch_reached(logs):
-        try:
-            train_side_by_side(cfg, data, group)
-        except Diverged as error:
-            diverged.append(str(error))
-    if diverged:
-        raise Diverged("; ".join(diverged))
+    in_groups(train_side_by_side, cfg, data, logs)
     return [log.history for log in logs]
 
 

@@ -24,7 +24,7 @@ from repro.backprop import ACTIVATIONS
 from repro.data import N_TRAINING, expanded
 from repro.layers import ConvPool
 from repro.network3 import Network3
-from repro.seeds import Diverged, SideBySide, by_epoch_reached, networks
+from repro.seeds import SideBySide, in_groups, networks
 from repro.train import MANUAL, refuse_unless, sgd, train_step
 
 
@@ -131,14 +131,7 @@ def train_network3(cfg, data, logs):
 
     Raises Diverged, after the other seeds have finished, if any seed stopped being finite.
     """
-    trained, diverged = {}, []
-    for group in by_epoch_reached(logs):
-        try:
-            trained |= train_side_by_side(cfg, data, group)
-        except Diverged as error:
-            diverged.append(str(error))
-    if diverged:
-        raise Diverged("; ".join(diverged))
+    trained = in_groups(train_side_by_side, cfg, data, logs)
     return [trained[log.run_dir] for log in logs]
 
 
@@ -150,10 +143,12 @@ def train_side_by_side(cfg, data, logs):
     dropout_generators = [torch.Generator(device=training.images.device).manual_seed(log.seed) for log in logs]
     network = networks(cfg, logs, training.images.dtype, generators, dropout_generators)
     seeds = SideBySide(network, logs, dropout_generators, cfg, data=own_sets)
+    x, y = training.images, training.one_hot()  # every seed trains on the same images, in file order,
+    stacked_for = None  # but for the expanded set, whose order each seed draws: stacked once per set of seeds
     for epoch in range(len(logs[0].history), cfg.epochs):
-        x, y = training.images, training.one_hot()  # every seed trains on the same images, in file order,
-        if cfg.expanded:  # but for the expanded set, whose order each seed draws
+        if cfg.expanded and stacked_for != len(seeds.logs):
             x, y = torch.stack([split.images for split in seeds.data]), torch.stack([s.one_hot() for s in seeds.data])
+            stacked_for = len(seeds.logs)
         optimizer = sgd(seeds.network, cfg.eta, cfg.lmbda * cfg.mini_batch_size / x.shape[-2]) \
             if cfg.backend not in MANUAL else None  # λ·m/n; plain SGD keeps no state between epochs
         costs = train_one_epoch(seeds.network, x, y, cfg, optimizer, seeds.generators, desc=f"epoch {epoch}")
