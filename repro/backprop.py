@@ -72,7 +72,7 @@ class Tanh:
         return 1 - a ** 2  # tanh′(z) = 1 − tanh²(z), with a = tanh(z)
 
 
-# --- costs: C and δᴸ (network2.py's QuadraticCost and CrossEntropyCost) -------------------
+# --- costs: C and δᴸ (network2.py's QuadraticCost and CrossEntropyCost, network3's LogLikelihoodCost) ---
 
 class QuadraticCost:
     """C_x = ½‖y − a‖² (Ch.1, Eq. 6), the cost of network.py."""
@@ -119,7 +119,29 @@ class CrossEntropyCost:
         return a - y
 
 
-COSTS = {cost.name: cost for cost in (QuadraticCost, CrossEntropyCost)}
+class LogLikelihoodCost:
+    """C_x = −ln aᴸ_y with aᴸ = softmax(zᴸ) (Ch.3, "Softmax", Eq. 80): network3's SoftmaxLayer cost.
+
+    Fits CostFunction like the other costs: y is one-hot, so −ln a_y = −Σⱼ yⱼ ln aⱼ.
+    """
+
+    name = "log_likelihood"
+
+    @staticmethod
+    def output(z):
+        return torch.softmax(z, -1)  # aᴸⱼ = e^{zᴸⱼ} / Σₖ e^{zᴸₖ} (Ch.3, Eq. 78)
+
+    @staticmethod
+    def fn(z, y):
+        """Return the cost of each example, (m,); log_softmax keeps ln a finite where a rounds to 0."""
+        return -(y * torch.log_softmax(z, -1)).sum(-1)
+
+    @staticmethod
+    def delta(z, a, y):
+        return a - y  # (BP1) ∂C/∂zᴸ = aᴸ − y for softmax + log-likelihood (Ch.3, Eq. 84), directly
+
+
+COSTS = {cost.name: cost for cost in (QuadraticCost, CrossEntropyCost, LogLikelihoodCost)}
 ACTIVATIONS = {activation.name: activation for activation in (Sigmoid, ReLU, Tanh)}
 
 

@@ -11,7 +11,6 @@ convolutional network"); its answer, in the book's δ = ∂C/∂z language, is
                            (BP4, conv)  ∂C/∂w = correlation of the input with δ
     max_pool_delta(...)    (BP2, pool)  δ goes only to the position that was the maximum
     map_bias_gradient(...) (BP3, conv)  ∂C/∂bⱼ = Σ over positions of δⱼ (network3 adds b after pooling)
-    LogLikelihoodCost      (BP1)        δᴸ = a − y for softmax with C = −ln a_y (Ch.3, "Softmax")
     dropout_gradient(...)  the mask again: a dropped input gets no gradient
 
 As in repro/backprop.py, the equations are plain functions; the autograd Functions
@@ -119,30 +118,9 @@ def dropout_mask(shape, p, generator, like):
     by this mask and does not rescale it (non-inverted dropout); evaluation multiplies
     the input by 1 − p instead. ``torch.nn.Dropout`` rescales by 1/(1 − p) in training.
     """
-    uniform = torch.rand(shape, generator=generator, device=like.device, dtype=like.dtype)
-    return (uniform >= p).to(like.dtype)  # P(u ≥ p) = 1 − p
-
-
-class LogLikelihoodCost:
-    """C_x = −ln aᴸ_y with aᴸ = softmax(zᴸ) (Ch.3, "Softmax", Eq. 80): network3's SoftmaxLayer cost.
-
-    Fits repro.backprop.CostFunction like the other costs: y is one-hot, so −ln a_y = −Σⱼ yⱼ ln aⱼ.
-    """
-
-    name = "log_likelihood"
-
-    @staticmethod
-    def output(z):
-        return torch.softmax(z, -1)  # aᴸⱼ = e^{zᴸⱼ} / Σₖ e^{zᴸₖ} (Ch.3, Eq. 78)
-
-    @staticmethod
-    def fn(z, y):
-        """Return the cost of each example, (m,); log_softmax keeps ln a finite where a rounds to 0."""
-        return -(y * torch.log_softmax(z, -1)).sum(-1)
-
-    @staticmethod
-    def delta(z, a, y):
-        return a - y  # (BP1) ∂C/∂zᴸ = aᴸ − y for softmax + log-likelihood (Ch.3, Eq. 84), directly
+    device = generator.device if generator is not None else like.device  # drawn where the generator lives
+    uniform = torch.rand(shape, generator=generator, device=device, dtype=like.dtype)
+    return (uniform >= p).to(like)  # P(u ≥ p) = 1 − p
 
 
 # --- the same equations as autograd Functions: what loss.backward() runs -------------------

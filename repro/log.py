@@ -27,7 +27,7 @@ from torch.utils.tensorboard.summary import hparams
 from repro.records import (digest, git_commit, load_checkpoint, lock, network_state, new_run_dir, read_json, strict,
                            write_atomically, write_json)
 
-SCALAR_PREFIXES = ("accuracy/", "cost/", "speed/")
+SCALAR_PREFIXES = ("accuracy/", "cost/", "speed/", "eta")
 SPLITS = ("train", "validation", "test")
 HPARAM_METRICS = [f"hparams/{kind}/{split}" for kind in ("peak_accuracy", "final_accuracy", "final_cost")
                   for split in SPLITS]  # the HParams dashboard's columns, the same for every run
@@ -104,11 +104,14 @@ class RunLog:
         figure.savefig(self.run_dir / f"{name}.png", dpi=120, bbox_inches="tight")
         self.writer.add_figure(name, figure, close=True)
 
+    def checkpoint(self):
+        """Return the last checkpoint (checked against its digest), or {} for a new run."""
+        return load_checkpoint(self.checkpoint_path) if self.checkpoint_path.exists() else {}
+
     def resume(self, network, generator, optimizer=None):
         """Load the checkpoint into network, generator and optimizer if there is one; return the next epoch."""
-        if not self.checkpoint_path.exists():
+        if not (checkpoint := self.checkpoint()):
             return 0
-        checkpoint = load_checkpoint(self.checkpoint_path)
         network.load_state_dict(network_state(checkpoint))
         if optimizer is not None and checkpoint.get("optimizer"):
             optimizer.load_state_dict(checkpoint["optimizer"])
@@ -116,8 +119,10 @@ class RunLog:
         print(f"Resuming {self.run_dir} after epoch {len(self.history) - 1}")
         return len(self.history)
 
-    def epoch(self, epoch, metrics, network, generator=None, optimizer=None, images=None, save=True):
+    def epoch(self, epoch, metrics, network, generator=None, optimizer=None, images=None, save=True, velocity=None):
         """Record one epoch's metrics, parameter histograms, images ({tag: (3, H, W)}) and a checkpoint.
+
+        ``velocity``: momentum's v per parameter (Ch.3), checkpointed so that a run resumes with it.
 
         ``network`` None: a baseline with no weights; the checkpoint then holds the history alone.
         ``save`` False: no checkpoint or results.json this time (a run of many tiny epochs saves its last).
@@ -136,17 +141,18 @@ class RunLog:
             self.writer.add_scalar(tag, value, epoch)
         if save:
             self.writer.flush()
-            self._save_checkpoint(network, generator, optimizer)
+            self._save_checkpoint(network, generator, optimizer, velocity)
             self.write_results(finished=False)
 
-    def _save_checkpoint(self, network, generator, optimizer):
+    def _save_checkpoint(self, network, generator, optimizer, velocity=None):
         """Write the network's state_dict (on the CPU), the optimizer's and the generator's state, atomically."""
         checkpoint = {"history": self.history, "wall_time_s": self.wall_time,
                       # clone: a seed side by side holds views of all seeds' storage; save its own numbers
                       "network": {key: value.cpu().clone() for key, value in network.state_dict().items()}
                       if network is not None else {},  # a baseline (chap1_baselines) learns no weights
                       "optimizer": optimizer.state_dict() if optimizer is not None else {},
-                      "generator": generator.get_state() if generator is not None else torch.empty(0)}
+                      "generator": generator.get_state() if generator is not None else torch.empty(0),
+                      "velocity": [v.cpu().clone() for v in velocity] if velocity is not None else []}
         checkpoint["sha256"] = digest(checkpoint)  # checked before the checkpoint is used
         write_atomically(self.checkpoint_path, lambda partial: torch.save(checkpoint, partial))
 

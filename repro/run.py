@@ -46,7 +46,7 @@ def evaluate_run(args):
     if isinstance(cfg, Network3Config):
         metrics = accuracy(network, data.validation, "validation")[0] | accuracy(network, data.test, "test")[0]
     else:
-        metrics = evaluate(network, {"validation": data.validation, "test": data.test}, cfg.lmbda)[0]
+        metrics = evaluate(network, {"validation": data.validation, "test": data.test}, cfg.lmbda, cfg.regularization)[0]
     for split in ("validation", "test"):
         print(f"{split}: {metrics[f'correct/{split}']} / {len(getattr(data, split))}")
 

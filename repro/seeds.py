@@ -26,29 +26,42 @@ class Diverged(Exception):
     """A cost or parameter stopped being finite: the run ends there, a result (exit 3), not a crash."""
 
 
-def by_epoch_reached(logs):
-    """Return the logs grouped by the epoch they resume at, in the order given.
+def epochs_left(cfg):
+    """Return the usual state of a seed for ``in_groups``: the epoch it resumes at, None once it has trained them all."""
+    return lambda log: len(log.history) if len(log.history) < cfg.epochs else None
+
+
+def by_state(logs, state):
+    """Return the running logs grouped by ``state(log)``, in the order given; a state None is a finished seed.
 
     Seeds of one run checkpoint one after another, so a run stopped while writing them can
-    have seeds an epoch apart; each group trains side by side on its own.
+    have seeds an epoch apart; with a learning-rate schedule (Ch.3) seeds come to differ in η.
+    Each group trains side by side on its own.
     """
     groups = {}
     for log in logs:
-        groups.setdefault(len(log.history), []).append(log)
+        if log.status == "running" and (key := state(log)) is not None:
+            groups.setdefault(key, []).append(log)
     return list(groups.values())
 
 
-def in_groups(train, cfg, data, logs):
-    """Run train(cfg, data, group) on each group of seeds resuming at one epoch; return its merged {run folder: …}.
+def in_groups(train, cfg, data, logs, state=None):
+    """Run train(cfg, data, group) on each group of seeds in one state until none is left; return {run folder: …}.
 
+    ``state(log)``: what the seeds of a group share, by default the epoch they resume at
+    (``epochs_left``). ``train`` returns, merged here, whatever it hands back, and may return
+    early when its seeds stop sharing a state; they are then grouped anew.
     Raises Diverged, after the other seeds have finished, if any seed stopped being finite.
     """
-    trained, diverged = {}, []
-    for group in by_epoch_reached(logs):
-        try:
-            trained |= train(cfg, data, group) or {}
-        except Diverged as error:
-            diverged.append(str(error))
+    state = state or epochs_left(cfg)
+    trained, diverged, before = {}, [], None
+    while (groups := by_state(logs, state)) and before != (now := [len(log.history) for log in logs]):
+        before = now  # a pass that trains no epoch would come back forever
+        for group in groups:
+            try:
+                trained |= train(cfg, data, group) or {}
+            except Diverged as error:
+                diverged.append(str(error))
     if diverged:
         raise Diverged("; ".join(diverged))
     return trained
@@ -69,6 +82,13 @@ def networks(cfg, logs, dtype, generators, resumed_generators=None):
     return Network.side_by_side(members)
 
 
+def velocities(network, logs):
+    """Return momentum's velocity v (Ch.3) of the seeds side by side: each from its checkpoint, zero for a new run."""
+    saved = [log.checkpoint().get("velocity") for log in logs]
+    return [torch.stack([v[k] if v else torch.zeros_like(p[seed]) for seed, v in enumerate(saved)])
+            for k, p in enumerate(network.weights + network.biases)]
+
+
 def not_finite(network, metrics):
     """Return what is no longer finite in one seed's metrics or parameters."""
     bad = [tag for tag, value in metrics.items() if isinstance(value, float) and not math.isfinite(value)]
@@ -78,9 +98,10 @@ def not_finite(network, metrics):
 class SideBySide:
     """The seeds training together: their network, logs and generators, and the seeds set aside."""
 
-    def __init__(self, network, logs, generators, cfg, data=None):
+    def __init__(self, network, logs, generators, cfg, data=None, velocity=None):
         self.network, self.logs, self.generators, self.cfg = network, list(logs), list(generators), cfg
         self.data = data  # each seed's own training set, where seeds train on different ones (Ch.6 expanded)
+        self.velocity = velocity  # momentum's v per parameter, (seeds, *shape), or None
         self.diverged = []  # one line per seed that stopped being finite
 
     def record(self, epoch, metrics, optimizer=None, images=None):
@@ -94,7 +115,9 @@ class SideBySide:
                                      f"eta {self.cfg.eta}, lmbda {self.cfg.lmbda}; try a smaller eta "
                                      f"(results in {log.run_dir})")
                 continue
-            log.epoch(epoch, seed_metrics, member, generator, optimizer, images=(images or {}).get(seed))
+            velocity = [v[seed] for v in self.velocity] if self.velocity else None
+            log.epoch(epoch, seed_metrics, member, generator, optimizer, images=(images or {}).get(seed),
+                      velocity=velocity)
             keep.append(seed)
         if len(keep) < len(self.logs):
             self.keep(keep)
@@ -108,6 +131,8 @@ class SideBySide:
         self.generators = [self.generators[seed] for seed in seeds]
         if self.data is not None:
             self.data = [self.data[seed] for seed in seeds]
+        if self.velocity:
+            self.velocity = [v[seeds] for v in self.velocity]
 
     def raise_if_diverged(self):
         if self.diverged:
