@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from experiments import chap1_network
 from repro.plots import plot_curves
 from repro.report import Expected
-from repro.train import SGDConfig, train_network
+from repro.train import SGDConfig, train_alongside, train_network
 
 
 @dataclass(frozen=True)
@@ -74,17 +74,11 @@ def run(cfg, data, logs):
     """Train with η; for the walk, first each η of cfg.walk in a sub-folder, then draw every curve."""
     if not cfg.walk:
         return train_network(cfg, data, logs)
-    curves = [{} for _ in logs]
-    for eta in cfg.walk:
-        walk_cfg = replace(cfg, eta=eta, walk=())
-        walk_logs = [log.child(f"eta{eta:g}", asdict(walk_cfg)) for log in logs]
-        for seed_curves, history in zip(curves, train_network(walk_cfg, data, walk_logs)):
-            seed_curves[f"η = {eta:g}"] = [row["accuracy/test"] for row in history]
-        for log, walk_log in zip(logs, walk_logs):
-            log.extra[f"eta{eta:g}"] = walk_log.close()
+    walks = train_alongside({f"eta{eta:g}": replace(cfg, eta=eta, walk=()) for eta in cfg.walk}, data, logs)
     histories = train_network(replace(cfg, walk=()), data, logs)
-    for log, seed_curves, history in zip(logs, curves, histories):
-        seed_curves[f"η = {cfg.eta:g}"] = [row["accuracy/test"] for row in history]
-        log.figure("learning_rates", plot_curves(seed_curves, "Epoch", "test accuracy (%)",
+    for log, walk, history in zip(logs, walks, histories):
+        curves = {f"η = {name[3:]}": [row["accuracy/test"] for row in rows] for name, rows in walk.items()}
+        curves[f"η = {cfg.eta:g}"] = [row["accuracy/test"] for row in history]
+        log.figure("learning_rates", plot_curves(curves, "Epoch", "test accuracy (%)",
                                                  f"Ch.1's learning rates, {cfg.sizes}, seed {log.seed}"))
     return histories

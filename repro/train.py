@@ -279,6 +279,24 @@ def train_network(cfg, data, logs, training=None):
     return [log.history for log in logs]
 
 
+def train_alongside(configs, data, logs):
+    """Train every config of ``configs`` ({name: cfg}) for each seed, each in a sub-folder of the seed's run.
+
+    A book section that compares settings (several η, λ or μ) is one run per seed with a
+    child per setting (``RunLog.child``), so TensorBoard draws them on the same charts and
+    the run resumes child by child. Return, per seed, {name: that child's history}; each
+    child's results.json is also kept in the run's own, under its name.
+    """
+    histories = [{} for _ in logs]
+    for name, cfg in configs.items():
+        children = [log.child(name, asdict(cfg)) for log in logs]
+        for seed_histories, history in zip(histories, train_network(cfg, data, children)):
+            seed_histories[name] = history
+        for log, child in zip(logs, children):
+            log.extra[name] = child.close()
+    return histories
+
+
 def train_side_by_side(cfg, data, logs, training=None):
     """network2.SGD for every seed of ``logs`` at once: the same steps, each seed with its own shuffle.
 

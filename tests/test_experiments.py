@@ -35,6 +35,8 @@ def test_every_variant_runs_on_a_tiny_budget_and_writes_its_files(name, variant,
     book = load_experiment(name).VARIANTS[variant]
     tiny = dict(epochs=1, train_size=100, mini_batch_size=min(getattr(book, "mini_batch_size", 100), 100),
                 backend=backend)
+    if getattr(book, "lmbda", 0) and getattr(book, "train_size", 0) > 100:  # keep λ/n, as the book does (Ch.3)
+        tiny["lmbda"] = book.lmbda * 100 / book.train_size
     cfg = replace(book, **{field: value for field, value in tiny.items() if hasattr(book, field)})  # baselines: no SGD
     results = run_once(name, variant, cfg, mnist_small_evaluation, tmp_path)
     assert results["finished"] and len(results["epochs"]) == 1

@@ -1,0 +1,40 @@
+"""Ch.3 "Dropout": half the hidden neurons deleted for each mini-batch, their weights halved to test.
+
+Book, Ch.3: for each mini-batch, "randomly (and temporarily) deleting half the hidden neurons"
+and training the rest; run on the full network, "we halve the weights outgoing from the
+hidden neurons" [BOOK.md 3.18]. The book trains no dropout network of its own in chapter 3 (it
+cites Hinton et al.: 98.4% → 98.7%). Ours: ``p_dropout`` = 0.5 masks the hidden neurons as
+inputs of the next layer, and evaluation multiplies those inputs by 1 − p (network3's
+dropout, repro/layers.py). Two settings, each beside (a sub-folder) the same net without
+dropout: the [784, 100, 10] net of chap3_crossentropy (book without dropout: 96.82%), and the
+1,000-image overfitting run of chap3_overfitting (82.27%), where there is most to prevent.
+
+    python -m repro.run chap3_dropout --seed 0 1 2
+    python -m repro.run chap3_dropout --variant small --seed 0 1 2
+"""
+
+from dataclasses import replace
+
+from experiments import chap3_crossentropy, chap3_overfitting
+from repro.plots import plot_curves
+from repro.report import Expected
+from repro.train import train_alongside, train_network
+
+VARIANTS = {
+    "default": replace(chap3_crossentropy.VARIANTS["hidden100"], p_dropout=0.5),
+    "small": replace(chap3_overfitting.CONFIG, p_dropout=0.5),
+}
+
+EXPECTED = {}
+
+
+def run(cfg, data, logs):
+    """Train with dropout, and beside it the same net without; draw both test-accuracy curves."""
+    without = train_alongside({"no_dropout": replace(cfg, p_dropout=0.0)}, data, logs)
+    histories = train_network(cfg, data, logs)
+    for log, sibling, history in zip(logs, without, histories):
+        curves = {f"dropout p = {cfg.p_dropout:g}": [row["accuracy/test"] for row in history],
+                  "no dropout": [row["accuracy/test"] for row in sibling["no_dropout"]]}
+        log.figure("dropout", plot_curves(curves, "Epoch", "test accuracy (%)",
+                                          f"Dropout, {cfg.sizes}, {cfg.train_size} images, seed {log.seed}"))
+    return histories
