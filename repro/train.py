@@ -137,19 +137,17 @@ def sgd_update(network, nabla_w, nabla_b, step_size, decay, l1=False, momentum=0
     """
     weights, parameters = network.weights, network.weights + network.biases
     steps = torch._foreach_mul(nabla_w + nabla_b, step_size)  # (η/m) Σₓ ∇Cₓ
-    shrink = torch._foreach_mul(torch._foreach_sign(weights) if l1 else weights, decay) if decay else None
-    if momentum:
-        torch._foreach_mul_(velocity, momentum)  # μv
-        torch._foreach_sub_(velocity, steps)  # − η∇C₀
-        if shrink:
-            torch._foreach_sub_(velocity[:len(weights)], shrink)  # − η(λ/n)w, or − η(λ/n)sgn(w)
-        torch._foreach_add_(parameters, velocity)  # w ← w + v
-        return
-    if shrink and l1:
-        torch._foreach_sub_(weights, shrink)
-    elif decay:  # w·1 is w: no pass over the weights without L2
+    if decay and (l1 or momentum):  # the regulariser's step, η(λ/n)sgn(w) or η(λ/n)w, joins the gradient's
+        torch._foreach_add_(steps[:len(weights)], torch._foreach_mul(torch._foreach_sign(weights) if l1 else weights,
+                                                                     decay))
+    elif decay:  # Eq. 93 as network2 writes it; w·1 is w: no pass over the weights without L2
         torch._foreach_mul_(weights, 1 - decay)
-    torch._foreach_sub_(parameters, steps)
+    if momentum:
+        torch._foreach_mul_(velocity, momentum)
+        torch._foreach_sub_(velocity, steps)  # v ← μv − η∇C
+        torch._foreach_add_(parameters, velocity)  # w ← w + v
+    else:
+        torch._foreach_sub_(parameters, steps)
 
 
 def sgd(network, eta, weight_decay, momentum=0.0):
