@@ -4,11 +4,14 @@ Their book configurations and bands are under ``pytest -m full`` (tests/test_ful
 check what each experiment adds, on budgets of seconds.
 """
 
+import json
 from dataclasses import replace
 
+import pytest
 import torch
 
 from experiments import chap3_broad_strategy, chap3_l1, chap3_multiple_eta, chap3_softmax
+from repro.seeds import Diverged
 from tests.test_experiments import run_once
 
 
@@ -32,6 +35,17 @@ def test_the_walk_through_scores_on_the_first_100_validation_images(mnist_small_
     epochs = run_once("chap3_broad_strategy", "eta1", cfg, mnist_small_evaluation, tmp_path)["epochs"]
     for row in epochs:
         assert 0 <= row["correct/validation"] <= 100 and row["accuracy/validation"] == row["correct/validation"]
+
+
+def test_the_walk_through_blows_up_where_lambda_over_n_is_1(mnist, tmp_path):
+    """[784, 10], η = 10, λ = 1000 on 1,000 images: w ← (1 − ηλ/n)w = −9w each step, so the weights overflow
+    in the first epoch; NaN outputs pick digit 0, and 10 of validation_data[:100] are 0s: the book's 10 / 100."""
+    with pytest.raises(Diverged):
+        run_once("chap3_broad_strategy", "no_hidden", replace(chap3_broad_strategy.VARIANTS["no_hidden"], epochs=2),
+                 mnist, tmp_path)
+    results = json.loads(next(tmp_path.glob("chap3_broad_strategy/*/results.json")).read_text())
+    assert results["status"] == "diverged" and len(results["epochs"]) == 1
+    assert results["epochs"][0]["correct/validation"] == int((mnist.validation.labels[:100] == 0).sum()) == 10
 
 
 def test_l1_drives_more_weights_to_zero_than_l2(mnist, tmp_path):
