@@ -1,7 +1,14 @@
+from dataclasses import replace
+
 import pytest
 import torch
 
 from repro.data import MNIST, load_mnist
+from repro.runs import load_experiment
+from tests.test_experiments import run_seeds
+
+SEEDS = (0, 1, 2)  # the seeds of every book configuration under pytest -m full
+CUDA = torch.cuda.is_available()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -23,3 +30,28 @@ def mnist_small_evaluation(mnist):
     Evaluating a conv net on 20,000 images takes seconds on a CPU; a smoke run trains on 100.
     """
     return MNIST(mnist.training, mnist.validation.first(1000), mnist.test.first(1000))
+
+
+@pytest.fixture(scope="session")
+def chap6_mnist(mnist):
+    """The data chapter 6 trains on: resident on the GPU when there is one, moved there once."""
+    return mnist.to("cuda") if CUDA else mnist
+
+
+@pytest.fixture(scope="session")
+def book_run(mnist, chap6_mnist, tmp_path_factory):
+    """Return results.json of (name, variant, seed) in the book's configuration: seeds 0-2 side by side, once."""
+    cache, logdir = {}, tmp_path_factory.mktemp("full")
+
+    def results(name, variant, seed):
+        if (name, variant) not in cache:
+            cfg, data = load_experiment(name).VARIANTS[variant], mnist
+            if name == "chap6_conv" and CUDA:
+                cfg, data = replace(cfg, device="cuda"), chap6_mnist
+            elif getattr(cfg, "expanded", False):
+                pytest.skip(f"{name} {variant} trains on 250,000 images: 5 × conv2's 18 s epochs, 1.5-2 hours a "
+                            f"run on the 2-core CPU (ensemble: 5 runs); run pytest -m full -k chap6 with CUDA")
+            cache[name, variant] = dict(zip(SEEDS, run_seeds(name, variant, cfg, data, logdir, SEEDS)))
+        return cache[name, variant][seed]
+
+    return results

@@ -8,7 +8,6 @@ import json
 from dataclasses import replace
 
 import pytest
-import torch
 
 from experiments import chap3_broad_strategy, chap3_l1, chap3_multiple_eta, chap3_softmax
 from repro.seeds import Diverged
