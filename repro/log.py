@@ -27,7 +27,7 @@ from torch.utils.tensorboard.summary import hparams
 from repro.records import (digest, git_commit, load_checkpoint, lock, network_state, new_run_dir, read_json, strict,
                            write_atomically, write_json)
 
-SCALAR_PREFIXES = ("accuracy/", "cost/", "speed/", "eta")
+SCALAR_PREFIXES = ("accuracy/", "cost/", "speed/", "eta", "svm/")
 SPLITS = ("train", "validation", "test")
 HPARAM_METRICS = [f"hparams/{kind}/{split}" for kind in ("peak_accuracy", "final_accuracy", "final_cost")
                   for split in SPLITS]  # the HParams dashboard's columns, the same for every run
