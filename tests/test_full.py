@@ -17,7 +17,7 @@ import statistics
 
 import pytest
 
-from experiments import chap3_weight_init, chap5_vanishing_gradient
+from experiments import chap3_multiple_eta, chap3_weight_init, chap5_vanishing_gradient
 from repro.runs import load_experiment
 from tests.conftest import SEEDS
 from tests.test_experiments import WITH_EXPECTED
@@ -164,3 +164,18 @@ def test_chap3_l1_answers_the_books_problem(book_run):
         assert results["peak"]["accuracy"] > results["unregularized"]["peak"]["accuracy"]
         near_zero = results["near_zero"]
         assert near_zero["L1, λ = 3"] > 10 * near_zero["λ = 0"]
+
+
+def test_chap3_three_learning_rates_as_the_book_describes(book_run):
+    """Ch.3: η = 0.025 "decreases smoothly until the final epoch"; η = 0.25 "after about 20 epochs it is near
+    saturation"; η = 2.5 "makes large oscillations right from the start". Final costs near the book's JSON."""
+    for seed in SEEDS:
+        costs = book_run("chap3_multiple_eta", "default", seed)["training_cost"]
+        slow, middle, fast = costs["0.025"], costs["0.25"], costs["2.5"]
+        rises = [sum(later > earlier for earlier, later in zip(c, c[1:])) for c in (slow, fast[:10])]
+        assert rises[0] <= 1 and slow[-1] == min(slow)  # smooth, still falling at the end
+        assert max(middle[20:]) - min(middle[20:]) < 0.05 < middle[0] - min(middle)  # flat after 20 epochs
+        assert rises[1] >= 2 and min(fast) > max(middle[5:])  # up and down from the start, never as low as η = 0.25
+        for eta, ours in (("0.025", slow), ("0.25", middle)):
+            book = chap3_multiple_eta.BOOK_COSTS[float(eta)][-1]
+            assert abs(ours[-1] - book) < chap3_multiple_eta.BOOK_FINAL_WITHIN, (eta, ours[-1], book)
