@@ -32,20 +32,20 @@ def test_book_configuration_over_three_seeds(name, variant, book_run):
     assert not expected.band_failures(peaks), (peaks, expected.band_failures(peaks))
 
 
-def test_overfitting_test_cost_bottoms_out_early(book_run):
+def test_chap3_overfitting_test_cost_bottoms_out_early(book_run):
     """Ch.3: "the cost on the test data improves until around epoch 15" (JSON: minimum at epoch 14)."""
     for seed in SEEDS:
         assert book_run("chap3_overfitting", "default", seed)["test_cost_minimum"]["epoch"] < 40
 
 
-def test_regularization_beats_the_unregularized_run_of_the_same_seed(book_run):
+def test_chap3_regularization_beats_the_unregularized_run_of_the_same_seed(book_run):
     for seed in SEEDS:
         regularized = book_run("chap3_regularization", "default", seed)["peak"]["accuracy"]
         assert regularized > book_run("chap3_overfitting", "default", seed)["peak"]["accuracy"]
 
 
 @pytest.mark.parametrize("variant", ["default", "hidden100"])
-def test_new_initialisation_is_ahead_after_the_first_epoch(variant, book_run):
+def test_chap3_new_initialisation_is_ahead_after_the_first_epoch(variant, book_run):
     """Ch.3: "under 87 percent" (old) against "almost 93 percent" (new) after epoch 0, for every seed."""
     margin = chap3_weight_init.FIRST_EPOCH_MARGIN if variant == "default" else 0.0  # book, 100 hidden: 92.95 vs 89.94
     for seed in SEEDS:
@@ -55,7 +55,7 @@ def test_new_initialisation_is_ahead_after_the_first_epoch(variant, book_run):
 
 
 @pytest.mark.parametrize("variant", ["speed2", "speed3", "speed4"])
-def test_deeper_layers_learn_faster_at_initialisation(variant, book_run):
+def test_chap5_deeper_layers_learn_faster_at_initialisation(variant, book_run):
     """Ch.5: ‖δ¹‖ < ‖δ²‖ < … for every seed; mean per-layer speeds within a factor 2 of the book's."""
     speeds = [book_run("chap5_vanishing_gradient", variant, seed)["speeds_at_initialisation"] for seed in SEEDS]
     for per_layer in speeds:
@@ -65,7 +65,7 @@ def test_deeper_layers_learn_faster_at_initialisation(variant, book_run):
         assert book / 2 <= ours <= book * 2, (means, variant)
 
 
-def test_first_hidden_layer_learns_about_100_times_slower_than_the_fourth(book_run):
+def test_chap5_first_hidden_layer_learns_about_100_times_slower_than_the_fourth(book_run):
     """Ch.5: "roughly 100 times slower" (JSON: 95.8 at epoch 0); mean ratio over seeds in [30, 300]."""
     ratios = [speeds[-1] / speeds[0] for speeds in
               (book_run("chap5_vanishing_gradient", "speed4", seed)["speeds_at_initialisation"] for seed in SEEDS)]
