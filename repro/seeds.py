@@ -26,11 +26,6 @@ class Diverged(Exception):
     """A cost or parameter stopped being finite: the run ends there, a result (exit 3), not a crash."""
 
 
-def epochs_left(cfg):
-    """Return the usual state of a seed for ``in_groups``: the epoch it resumes at, None once it has trained them all."""
-    return lambda log: len(log.history) if len(log.history) < cfg.epochs else None
-
-
 def by_state(logs, state):
     """Return the running logs grouped by ``state(log)``, in the order given; a state None is a finished seed.
 
@@ -48,12 +43,13 @@ def by_state(logs, state):
 def in_groups(train, cfg, data, logs, state=None):
     """Run train(cfg, data, group) on each group of seeds in one state until none is left; return {run folder: …}.
 
-    ``state(log)``: what the seeds of a group share, by default the epoch they resume at
-    (``epochs_left``). ``train`` returns, merged here, whatever it hands back, and may return
-    early when its seeds stop sharing a state; they are then grouped anew.
-    Raises Diverged, after the other seeds have finished, if any seed stopped being finite.
+    ``state(log)``: what the seeds of a group share, by default the epoch they resume at; None
+    for a seed that is done. ``train`` returns, merged here, whatever it hands back (a finished
+    seed's network too), and may return early when its seeds stop sharing a state; they are
+    then grouped anew, until a pass trains no epoch. Raises Diverged, after the other seeds
+    have finished, if any seed stopped being finite.
     """
-    state = state or epochs_left(cfg)
+    state = state or (lambda log: len(log.history))
     trained, diverged, before = {}, [], None
     while (groups := by_state(logs, state)) and before != (now := [len(log.history) for log in logs]):
         before = now  # a pass that trains no epoch would come back forever
