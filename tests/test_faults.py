@@ -379,7 +379,7 @@ def test_help_of_an_experiment_lists_its_options_with_the_books_symbols(capsys):
     code, out, err = cli(["chap1_network", "--help"], capsys)
     assert code == 0 and err == ""
     assert "--eta" in out and "η, the learning rate (default 3.0)" in out and "--mini-batch-size" in out
-    assert "λ, L2 regularisation" in out and "variants: default, hidden100" in out
+    assert "λ, the regularisation parameter" in out and "variants: default, hidden100" in out
 
 
 def test_make_help_lists_the_targets():
