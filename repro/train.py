@@ -206,7 +206,11 @@ def train_step(network, x, y, backend, eta, decay, optimizer=None, masks=None, l
 
 
 def velocity_to_optimizer(optimizer, network, velocity, eta):
-    """Give torch's SGD the book's v as its momentum buffer b = −v/η (``sgd``)."""
+    """Give torch's SGD the book's v as its momentum buffer b = −v/η (``sgd``).
+
+    The optimizer is made anew each epoch (seeds may have been set aside in between), so the
+    ``function`` and ``autograd`` backends round v once an epoch here; ``manual`` keeps v itself.
+    """
     for parameter, v in zip(network.weights + network.biases, velocity):
         optimizer.state[parameter]["momentum_buffer"] = -v / eta
 

@@ -129,7 +129,7 @@ def test_a_momentum_run_resumes_with_its_velocity(backend, mnist, tmp_path):
     straight = [row["cost/test"] for row in straight["epochs"]]
     if backend == "manual":
         assert resumed == straight  # v is the manual step's own state: saved and restored exactly
-    else:  # torch's buffer b = −v/η is rebuilt from v: one rounding
+    else:  # torch's buffer b = −v/η is rebuilt from v each epoch: a rounding an epoch
         assert resumed == pytest.approx(straight, rel=1e-5)
     assert json.loads((tmp_path / "stopped" / "results.json").read_text())["finished"]
 
