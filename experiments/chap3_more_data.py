@@ -23,7 +23,7 @@ from repro.network import Network
 from repro.plots import plt
 from repro.report import Expected
 from repro.seeds import SideBySide, in_groups
-from repro.train import MANUAL, SGDConfig, epoch_line, evaluate, refuse_unless, rows, sgd, train_step
+from repro.train import MANUAL, SGDConfig, epoch_line, evaluate, refuse_unless, sgd, sgd_epoch
 
 BOOK_SIZES = (100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000)  # the book's validation %, size by size:
 BOOK_NETWORK = dict(zip(BOOK_SIZES, (69.09, 76.37, 85.29, 88.85, 91.27, 93.24, 94.89, 95.85, 95.97)))  # more_data.json
@@ -106,13 +106,10 @@ def train_next_size(cfg, data, logs, svm_accuracy):
     x, y = training.images, training.one_hot()
     generators = [torch.Generator().manual_seed(log.seed) for log in logs]  # the init, then every shuffle
     seeds = SideBySide(Network.side_by_side([at.network(g).to(x.dtype) for g in generators]), logs, generators, at)
-    network, m, eta, decay = seeds.network, cfg.mini_batch_size, cfg.eta, cfg.eta * at.lmbda / n  # ηλ/n
+    network, eta, decay = seeds.network, cfg.eta, cfg.eta * at.lmbda / n  # ηλ/n
     optimizer = None if cfg.backend in MANUAL else sgd(network, eta, at.lmbda / n)  # no momentum: no state
     for _ in range(at.epochs):
-        order = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(x.device)  # (seeds, n)
-        for k in range(0, n, m):
-            batch = order[:, k:k + m]
-            train_step(network, rows(x, batch), rows(y, batch), cfg.backend, eta, decay, optimizer)
+        sgd_epoch(network, x, y, at, generators, eta, decay, optimizer)  # network2.SGD's epoch, no bar
     split = getattr(data, cfg.evaluation)
     metrics = evaluate(network.eval(), {cfg.evaluation: split}, at.lmbda)
     svm = {f"svm/accuracy/{cfg.evaluation}": svm_accuracy(n)} if cfg.svm else {}

@@ -36,8 +36,8 @@ class SGDConfig:
     """Hyper-parameters of a network2-style run; the defaults are network2.py's."""
 
     sizes: tuple = (784, 30, 10)  # neurons per layer, input first
-    cost: str = "cross_entropy"  # C: "cross_entropy" (network2) or "quadratic" (network.py)
-    activation: str = "sigmoid"  # σ of the hidden layers ("relu", "tanh"); the output layer is sigmoid
+    cost: str = "cross_entropy"  # C: "cross_entropy" (network2), "quadratic" (network.py) or "log_likelihood" (softmax)
+    activation: str = "sigmoid"  # σ of the hidden layers ("relu", "tanh"); the output layer is sigmoid, or softmax
     init: str = "default"  # "default" N(0, 1/√n_in) or "large" N(0, 1) weights
     eta: float = 0.5  # η, the learning rate
     lmbda: float = 0.0  # λ, the regularisation parameter, scaled by λ/n as network2
@@ -281,6 +281,20 @@ def train_network(cfg, data, logs, training=None):
     return [log.history for log in logs]
 
 
+def sgd_epoch(network, x, y, cfg, generators, eta, decay, optimizer=None, velocity=None, desc=None):
+    """One epoch of network2.SGD for the seeds side by side: each seed's own shuffle, then its mini-batches of m.
+
+    ``desc``: the progress bar's label (none without it).
+    """
+    n, m = len(x), cfg.mini_batch_size
+    order = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(x.device)  # per seed
+    for k in tqdm(range(0, n, m), desc=desc, leave=False, disable=None if desc else True):
+        batch = order[:, k:k + m]  # each seed's next m images, gathered now, while the step finds them in cache
+        masks = network.dropout_masks(batch.shape[1], generators) if cfg.p_dropout else None
+        train_step(network, rows(x, batch), rows(y, batch), cfg.backend, eta, decay, optimizer, masks,
+                   cfg.regularization == "l1", cfg.momentum, velocity)
+
+
 def train_alongside(configs, data, logs):
     """Train every config of ``configs`` ({name: cfg}) for each seed, each in a sub-folder of the seed's run.
 
@@ -310,7 +324,7 @@ def train_side_by_side(cfg, data, logs, training=None):
     generators = [torch.Generator().manual_seed(log.seed) for log in logs]  # the init, then every shuffle and mask
     network = networks(cfg, logs, x.dtype, generators)
     seeds = SideBySide(network, logs, generators, cfg, velocity=velocities(network, logs) if cfg.momentum else None)
-    n, m, eta = len(x), cfg.mini_batch_size, cfg.eta_after(logs[0].history)
+    n, eta = len(x), cfg.eta_after(logs[0].history)
     splits = {"train": training, cfg.evaluation: getattr(data, cfg.evaluation)}
     decay, l1 = eta * cfg.lmbda / n, cfg.regularization == "l1"  # ηλ/n
     for epoch in range(len(logs[0].history), cfg.epochs):
@@ -320,12 +334,7 @@ def train_side_by_side(cfg, data, logs, training=None):
             optimizer = sgd(network, eta, 0.0 if l1 else cfg.lmbda / n, cfg.momentum)
             if cfg.momentum:
                 velocity_to_optimizer(optimizer, network, seeds.velocity, eta)
-        order = torch.stack([torch.randperm(n, generator=g) for g in seeds.generators]).to(x.device)  # per seed
-        for k in tqdm(range(0, n, m), desc=f"epoch {epoch}", leave=False, disable=None):
-            batch = order[:, k:k + m]  # each seed's next m images, gathered now, while the step finds them in cache
-            masks = network.dropout_masks(batch.shape[1], seeds.generators) if cfg.p_dropout else None
-            train_step(network, rows(x, batch), rows(y, batch), cfg.backend, eta, decay, optimizer, masks, l1,
-                       cfg.momentum, seeds.velocity)
+        sgd_epoch(network, x, y, cfg, seeds.generators, eta, decay, optimizer, seeds.velocity, f"epoch {epoch}")
         if optimizer and cfg.momentum:
             seeds.velocity = velocity_from_optimizer(optimizer, network, eta)
         metrics = evaluate(network.eval(), splits, cfg.lmbda, cfg.regularization)
