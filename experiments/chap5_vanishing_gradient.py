@@ -11,10 +11,17 @@ on those 1,000 images (fig/generate_gradient.py: η = 0.1, λ = 5.0, n = 1,000).
 (c) The cure Ch.6 points to: rectified linear hidden units, whose derivative is 1
 wherever they are active, so BP2 no longer multiplies δ by σ′ ≤ 1/4 at every layer.
 
-δˡ comes straight out of the hand-written backward: it is ``nabla_b`` of BP3.
+(d) Not in the book's text [BOOK.md 5.10]: fig/backprop_magnitude_nabla.py holds hand-entered
+‖∂C/∂wˡ‖ per layer of a [784, 30, 30, 30, 30, 30, 10] net (η = 0.01, λ = 0.05, mini-batches of
+100 from 1,000 images), rising ×3-5 a layer (0.129, 0.424, 1.615, 7.545 in the middle layers,
+scaled as the script's, which we cannot tell). Every speed variant records ‖∂C/∂wˡ‖ of every
+layer too; ``nabla5`` is that net and recipe, ``speed5`` the same net as (b).
+
+δˡ comes straight out of the hand-written backward: it is ``nabla_b`` of BP3, and ∂C/∂wˡ ``nabla_w`` of BP4.
 
     python -m repro.run chap5_vanishing_gradient --variant speed4 --seed 0 1 2
     python -m repro.run chap5_vanishing_gradient --variant hidden2
+    python -m repro.run chap5_vanishing_gradient --variant nabla5 --seed 0 1 2
 """
 
 from dataclasses import dataclass, replace
@@ -41,7 +48,10 @@ CONFIG = Config(sizes=hidden(1), cost="cross_entropy", init="default", eta=0.1, 
 SPEED = replace(CONFIG, speed_of_learning=True, epochs=500, train_size=1000, mini_batch_size=1000)  # no mini-batches
 
 VARIANTS = {f"hidden{k}": replace(CONFIG, sizes=hidden(k)) for k in (1, 2, 3, 4)}
-VARIANTS |= {f"speed{k}": replace(SPEED, sizes=hidden(k)) for k in (2, 3, 4)}
+VARIANTS |= {f"speed{k}": replace(SPEED, sizes=hidden(k)) for k in (2, 3, 4, 5)}
+# (d) Ours, nabla5, seeds 0-2 at initialisation, layers 1-6: 0.0040 0.0094 0.033 0.19 0.81 3.6 | 0.0016 0.0043 0.031
+# 0.15 0.93 4.2 | 0.0034 0.0079 0.026 0.14 0.92 3.8 (×2.3-7.3 a layer); all fall ~6× over its 10 epochs, in order.
+VARIANTS["nabla5"] = replace(SPEED, sizes=hidden(5), eta=0.01, lmbda=0.05, mini_batch_size=100, epochs=10)
 VARIANTS |= {f"relu_{name}": replace(cfg, activation="relu") for name, cfg in list(VARIANTS.items())}
 
 BOOK_SPEEDS = {"speed2": (0.07, 0.31), "speed3": (0.012, 0.060, 0.283), "speed4": (0.003, 0.017, 0.070, 0.285)}
@@ -64,9 +74,15 @@ EXPECTED["hidden2"] = replace(EXPECTED["hidden2"], quick=dict(epochs=1), quick_b
 
 @torch.no_grad()
 def speeds_of_learning(network, x, y):
-    """Return, per seed, ‖δˡ‖ of each hidden layer, δˡ = ∂C/∂bˡ averaged over the examples (BP3, by hand)."""
-    _, nabla_b, _ = network.backprop(x, y)  # each (seeds, n_l)
-    return torch.stack([(nabla / len(x)).norm(dim=-1) for nabla in nabla_b[:-1]], dim=1).tolist()
+    """Return, per seed, {"speed/layer<l>": ‖δˡ‖ of each hidden layer, "speed/weights_layer<l>": ‖∂C/∂wˡ‖ of
+    every layer}, both averaged over the examples (BP3 and BP4, by hand)."""
+    nabla_w, nabla_b, _ = network.backprop(x, y)  # each (seeds, n_l) and (seeds, n_l, n_l-1)
+    speeds = [{} for _ in range(network.seeds)]
+    for l, (weights, biases) in enumerate(zip(nabla_w, nabla_b), start=1):
+        for seed, (w_norm, b_norm) in enumerate(zip((weights / len(x)).norm(dim=(-2, -1)).tolist(),
+                                                    (biases / len(x)).norm(dim=-1).tolist())):
+            speeds[seed] |= {f"speed/weights_layer{l}": w_norm} | ({f"speed/layer{l}": b_norm} if l < len(nabla_b) else {})
+    return speeds
 
 
 def track_speeds(cfg, data, logs):
@@ -83,11 +99,10 @@ def track_speeds(cfg, data, logs):
         if epoch == 0:
             for log, seed_speeds in zip(seeds.logs, speeds):
                 print(f"Seed {log.seed}: speeds of learning at initialisation: "
-                      + ", ".join(f"{speed:.4f}" for speed in seed_speeds))
+                      + ", ".join(f"{speed:.4f}" for tag, speed in seed_speeds.items() if tag.startswith("speed/layer")))
         for k in range(0, len(x), m):  # one step when the mini-batch is the whole set
             train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, decay, optimizer)
-        seeds.record(epoch, [{f"speed/layer{l}": speed for l, speed in enumerate(seed_speeds, 1)}
-                             for seed_speeds in speeds], optimizer)
+        seeds.record(epoch, speeds, optimizer)
         if not seeds.logs:
             break
     seeds.raise_if_diverged()
@@ -105,4 +120,8 @@ def run(cfg, data, logs):
         log.extra["speeds_at_initialisation"] = [history[0][f"speed/layer{l}"] for l in range(1, layers + 1)]
         log.figure("speed_of_learning", plot_curves(curves, "Epoch", "Speed of learning ‖δˡ‖",
                                                     f"{cfg.activation} hidden layers, {cfg.sizes}", log_y=True))
+        weights = {f"Layer {l}": [row[f"speed/weights_layer{l}"] for row in history] for l in range(1, layers + 2)}
+        log.extra["weight_gradients_at_initialisation"] = [rows[0] for rows in weights.values()]
+        log.figure("weight_gradients", plot_curves(weights, "Epoch", "‖∂C/∂wˡ‖", f"{cfg.activation}, {cfg.sizes}",
+                                                   log_y=True))
     return histories

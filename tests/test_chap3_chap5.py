@@ -20,7 +20,8 @@ def speeds_at_initialisation(mnist, activation, layers=4):
         Network.create(hidden(layers), COSTS["cross_entropy"], ACTIVATIONS[activation], "default",
                        torch.Generator().manual_seed(seed)) for seed in SPEED_SEEDS])
     training = mnist.training.first(1000)
-    return speeds_of_learning(network, training.images, training.one_hot())
+    return [[speeds[f"speed/layer{l}"] for l in range(1, layers + 1)]
+            for speeds in speeds_of_learning(network, training.images, training.one_hot())]
 
 
 def test_sigmoid_speeds_fall_towards_the_input_about_100_fold(mnist):
@@ -39,9 +40,23 @@ def test_relu_hidden_layers_do_not_vanish(mnist):
 def test_speed_tracking_records_one_speed_per_hidden_layer_before_each_epoch(mnist, tmp_path):
     cfg = replace(chap5_vanishing_gradient.VARIANTS["speed3"], epochs=3)
     results = run_once("chap5_vanishing_gradient", "speed3", cfg, mnist, tmp_path)
-    assert [sorted(row) for row in results["epochs"]] == [["epoch", "speed/layer1", "speed/layer2", "speed/layer3"]] * 3
+    speeds = [f"speed/layer{l}" for l in (1, 2, 3)] + [f"speed/weights_layer{l}" for l in (1, 2, 3, 4)]
+    assert [sorted(row) for row in results["epochs"]] == [sorted(["epoch"] + speeds)] * 3
     assert results["speeds_at_initialisation"] == speeds_at_initialisation(mnist, "sigmoid", layers=3)[0]
-    assert list((tmp_path / "chap5_vanishing_gradient").glob("*/speed_of_learning.png"))
+    assert {path.name for path in (tmp_path / "chap5_vanishing_gradient").glob("*/*.png")} == {
+        "speed_of_learning.png", "weight_gradients.png"}
+
+
+def test_weight_gradients_grow_layer_by_layer_towards_the_output(mnist):
+    """BOOK.md 5.10 (fig/backprop_magnitude_nabla.py): ‖∂C/∂wˡ‖ of the 784-30-30-30-30-30-10 net rises layer by
+    layer, as the book's hand-entered numbers do (×3-5 a layer; ours at initialisation, seeds 0-2: ×2-7)."""
+    network = Network.side_by_side([
+        Network.create(hidden(5), COSTS["cross_entropy"], ACTIVATIONS["sigmoid"], "default",
+                       torch.Generator().manual_seed(seed)) for seed in SPEED_SEEDS])
+    training = mnist.training.first(1000)
+    for speeds in speeds_of_learning(network, training.images, training.one_hot()):
+        norms = [speeds[f"speed/weights_layer{l}"] for l in range(1, 7)]
+        assert norms == sorted(norms)
 
 
 def test_new_initialisation_is_ahead_after_one_epoch(mnist, tmp_path):
