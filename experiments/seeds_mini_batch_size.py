@@ -34,6 +34,13 @@ class Config(SGDConfig):
 
 CONFIG = Config(**{**VIDEOS.as_dict(), "epochs": 5})
 VARIANTS = {"default": CONFIG, "fixed_eta": replace(CONFIG, eta_per_example=0.0)}
+
+# Ours, seeds 0-2 side by side (python -m repro.run seeds_mini_batch_size [--variant fixed_eta] --seed 0 1 2), test
+# accuracy after 5 epochs. η = 0.05·m: m = 1 92.99-93.59, m = 10 92.56-93.16, m = 100 (η = 5) 91.80-93.24, m = 1,000
+# (η = 50) 10.10-10.32, stuck on one answer from the first epoch: the book's rule holds to m = 100 and breaks at 1,000.
+# η = 0.5: m = 1 67.07-70.34 (too large a step for one image), m = 10 as above, m = 100 92.94-93.26, m = 1,000
+# 69.75-73.64 (250 steps in all). Seconds per epoch, 3 seeds side by side on a shared 2-core machine, evaluation of
+# 60,000 images included: m = 1 9.3-21, m = 10 2.9-3.7, m = 100 1.6-1.8, m = 1,000 1.5-1.6.
 EXPECTED = {}
 
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from experiments import seeds_random_labels, seeds_sobel_filters, seeds_what_it_learned
+from experiments import seeds_mini_batch_size, seeds_random_labels, seeds_sobel_filters, seeds_what_it_learned
 from repro.data import Split
 from tests.test_experiments import run_once
 
@@ -61,3 +61,19 @@ def test_sobel_x_answers_a_dark_to_bright_step_from_the_left_with_positive_value
     image[:, 14:] = 1.0  # a vertical edge
     x_map, y_map = seeds_sobel_filters.sobel_maps(image.view(1, 784))[0]
     assert x_map.max() == 4.0 and x_map.min() == 0.0 and y_map.abs().max() == 0.0
+
+
+def test_a_fixed_eta_takes_too_few_steps_with_mini_batches_of_1000(mnist, tmp_path):
+    """η = 0.5 for every m: after one epoch m = 10 is ≥ 40 points ahead of m = 1,000, which took 50 steps
+    (ours, seeds 0-2: 90.81-92.29% against 18.80-39.69%)."""
+    cfg = replace(seeds_mini_batch_size.VARIANTS["fixed_eta"], epochs=1, mini_batch_sizes=(10, 1000))
+    runs = run_once("seeds_mini_batch_size", "fixed_eta", cfg, mnist, tmp_path)["by_mini_batch_size"]
+    assert runs["m10"]["final_accuracy"] - runs["m1000"]["final_accuracy"] >= 40
+
+
+def test_scaling_eta_with_m_breaks_down_at_1000(mnist, tmp_path):
+    """Ch.3's η ∝ m: η = 50 at m = 1,000 leaves the network on one answer (ours, seeds 0-2: 10.10-11.35% after
+    every epoch; m = 1, 10, 100 reach 91.8-93.6% in 5 epochs)."""
+    cfg = replace(seeds_mini_batch_size.CONFIG, epochs=1, mini_batch_sizes=(1000,))
+    runs = run_once("seeds_mini_batch_size", "default", cfg, mnist, tmp_path)["by_mini_batch_size"]
+    assert runs["m1000"]["eta"] == 50.0 and runs["m1000"]["final_accuracy"] <= 12.0
