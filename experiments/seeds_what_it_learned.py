@@ -7,7 +7,9 @@ images, are "loose patterns", and a network that was never shown anything but di
 random noise just as confidently. Here it is trained by the suite's SGD (network2's defaults:
 cross-entropy, N(0, 1/√n_in) weights, η = 0.5, λ = 5.0, m = 10, 30 epochs), then its 16
 first-layer weight images are drawn, and 10,000 uniform-noise images are fed to it beside the
-10,000 test digits: how often is its strongest output ≥ 0.9?
+10,000 test digits: how often is its strongest output ≥ 0.9, and which digit does it name?
+The videos' other questions have files of their own: seeds_random_labels, seeds_mini_batch_size
+and seeds_sobel_filters.
 
     python -m repro.run seeds_what_it_learned --seed 0 1 2
 """

@@ -77,3 +77,9 @@ def test_scaling_eta_with_m_breaks_down_at_1000(mnist, tmp_path):
     cfg = replace(seeds_mini_batch_size.CONFIG, epochs=1, mini_batch_sizes=(1000,))
     runs = run_once("seeds_mini_batch_size", "default", cfg, mnist, tmp_path)["by_mini_batch_size"]
     assert runs["m1000"]["eta"] == 50.0 and runs["m1000"]["final_accuracy"] <= 12.0
+
+
+def test_training_makes_the_first_conv_layer_more_edge_like(mnist, tmp_path):
+    cfg = replace(seeds_sobel_filters.CONFIG, epochs=1, train_size=5000)
+    likeness = run_once("seeds_sobel_filters", "default", cfg, mnist, tmp_path)["edge_likeness"]
+    assert likeness["trained_median"] >= likeness["initial_median"] + seeds_sobel_filters.EDGE_GAIN
