@@ -10,21 +10,24 @@ gradient comes from hand-written backward passes. After a fixed budget we score 
 accuracy, and draw, as Ch.5's speeds of learning, ‖∂C/∂h_t‖ at every step t: at initialisation
 and after training, averaged over the first 1,000 training images.
 
+Choices: Adam with η = 0.001 for both cells and no gradient clipping. Adam scales each weight's step
+by its own gradient's size, so the RNN's small early-step gradients are not starved by one global
+η: if anything it favours the RNN, so an LSTM lead is no artefact of the optimiser; clipping would
+hide the explosions the figure is meant to show. Initialisation: repro/recurrent.py.
+
     python -m repro.run rnn_sequential_mnist --variant rnn --seed 0 1 2     # seeds one after another
     python -m repro.run rnn_sequential_mnist --variant lstm --seed 0 1 2
 """
 
 import math
+import time
 from dataclasses import dataclass, replace
 
 import torch
-from torch import nn
-
 from repro.backprop import CostFunction, LogLikelihoodCost
 from repro.data import N_TRAINING
-from repro.layers import Softmax
 from repro.plots import plot_curves
-from repro.recurrent import CELLS, hidden_gradients
+from repro.recurrent import CELLS, SequenceClassifier, speeds
 from repro.report import Expected
 from repro.train import refuse_unless
 
@@ -38,6 +41,7 @@ class Config:
     cell: str = "rnn"  # "rnn": h_t = tanh(W_x x_t + W_h h_{t−1} + b); "lstm": gates i, f, g, o and a cell c_t
     hidden: int = 64  # H, the hidden units of either cell
     init: str = "default"  # "default": the book's N(0, 1/n_in), n_in = 28 + H, LSTM forget bias 1; "torch": U(±1/√H)
+    forget_bias: float = 1.0  # b_f, the LSTM forget gate's bias at "default" initialisation (unused by the RNN)
     eta: float = 0.001  # Adam's step size, the same for both cells
     mini_batch_size: int = 50  # m
     epochs: int = 5  # passes over the training images
@@ -60,63 +64,35 @@ class Config:
 
     def network(self, generator):
         """Return this configuration's classifier, initialised from generator."""
-        return SequenceClassifier(self.cell, self.hidden).initialise(self.init, generator).to(self.device)
-
-
-class SequenceClassifier(nn.Module):
-    """A recurrent layer reading an image row by row, and a softmax layer on its last hidden state."""
-
-    def __init__(self, cell, hidden):
-        super().__init__()
-        self.layer, self.output = CELLS[cell](28, hidden), Softmax(hidden, 10)
-
-    def initialise(self, init, generator):
-        """Return self with the layer drawn by ``init``; the output weights N(0, 1/H) either way (Ch.3), biases 0."""
-        self.layer.initialise(init, generator)
-        with torch.no_grad():  # network3 starts its softmax at zero: then ∂C/∂h_t = 0 and nothing would learn
-            self.output.weight.normal_(generator=generator).div_(math.sqrt(self.output.weight.shape[1]))
-        return self
-
-    @staticmethod
-    def rows(images):
-        return images.view(-1, 28, 28).transpose(0, 1)  # (28, m, 28): step t reads row t
-
-    def forward(self, images):
-        return self.output(self.layer(self.rows(images))[-1])  # zᴸ from h_28   (m, 10)
-
-    def predict(self, images):
-        return self(images).argmax(-1)
-
-    @property
-    def weights(self):  # the histograms' layer 1 is the recurrent layer's [W_x W_h], layer 2 the softmax
-        return [torch.cat([self.layer.weight_ih, self.layer.weight_hh], 1), self.output.weight]
-
-    @property
-    def biases(self):
-        return [self.layer.bias, self.output.bias]
+        network = SequenceClassifier(self.cell, self.hidden).initialise(self.init, generator, self.forget_bias)
+        return network.to(self.device)
 
 
 VARIANTS = {"rnn": Config(cell="rnn"), "lstm": Config(cell="lstm")}
-EXPECTED = {}
 
-
-def speeds(network, images, labels):
-    """Return ‖∂C_x/∂h_t‖ for t = 1 … 28, averaged over the images: how fast each step's state learns.
-
-    The mean of per-image norms, not the norm of the mean (Ch.5 averages δ, a bias's
-    gradient): different digits push h_t different ways, and we ask how much reaches it.
-    """
-    sequence = network.rows(images)
-    with torch.enable_grad():
-        h_last = network.layer(sequence)[-1].detach().requires_grad_()
-        cost = CostFunction.apply(network.output(h_last), nn.functional.one_hot(labels, 10).to(h_last), LogLikelihoodCost)
-        (grad_last,) = torch.autograd.grad(cost, h_last)
-    grad_hs = hidden_gradients(network.layer, sequence, grad_last) * len(images)  # ∂C_x/∂h_t   (28, n, H)
-    return grad_hs.norm(dim=-1).mean(-1).tolist()
+# Ours, seeds 0-2 (python -m repro.run rnn_sequential_mnist --variant V --seed 0 1 2, one after another, one thread;
+# 16 s a run for rnn, 49 s for lstm on the 2-core CPU). Validation accuracy after 5 epochs: rnn 94.40, 94.54, 95.16;
+# lstm 97.95, 97.88, 97.80: the LSTM ahead by 3.55, 3.34, 2.64 points, seed for seed. ‖∂C/∂h_1‖ / ‖∂C/∂h_28‖ at
+# initialisation: rnn 0.00376, 0.00117, 0.00073; lstm 0.0058, 0.0075, 0.0158, i.e. the LSTM's 1.6, 6.4, 21× the RNN's:
+# not the order of magnitude on every seed. That depends on the forget gate's bias b_f (init-only, same seeds): b_f = 2
+# gives 36, 128, 416×, b_f = 3 103, 367, 1190×; torch's U(±1/√H) init 3.0, 0.9, 3.0× (both ~1e-7); H = 128 with
+# b_f = 1 1.0, 1.4, 1.1×. Quick tier, 1 epoch on 5,000 images (1 s rnn, 3 s lstm), seeds 1-5: rnn 62.86, 49.77,
+# 55.31, 64.70, 57.43; lstm 65.15, 68.74, 65.57, 67.01, 61.41 -> [min - 3, max + 3] (a wide spread after 100 steps).
+QUICK = dict(epochs=1, train_size=5000)
+EXPECTED = {
+    "rnn": Expected(book=None, source="beyond the book (issue #13): no number", within=0.0, seed_band=(93.4, 96.2),
+                    why="no book number: every seed within ±1 pp of our seeds 0-2's 94.40-95.16",
+                    quick=QUICK, quick_band=(46.7, 67.7)),
+    "lstm": Expected(book=None, source="beyond the book (issue #13): no number", within=0.0, seed_band=(96.8, 98.95),
+                     why="no book number: every seed within ±1 pp of our seeds 0-2's 97.80-97.95",
+                     quick=QUICK, quick_band=(58.4, 71.7)),
+}
+LSTM_AHEAD = 1.5  # points of validation accuracy, every seed; ours 2.64-3.55 (above)
 
 
 def train(cfg, data, log):
     """Train one seed with Adam on shuffled mini-batches, fresh or from its checkpoint; return the network."""
+    log.started = time.time()  # the seeds run one after another: its wall time counts from here
     generator = torch.Generator().manual_seed(log.seed)  # the initialisation, then each epoch's order
     network = cfg.network(generator)
     optimizer = torch.optim.Adam(network.parameters(), lr=cfg.eta)
