@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, replace
 
 import torch
+
 from repro.backprop import CostFunction, LogLikelihoodCost
 from repro.data import N_TRAINING
 from repro.plots import plot_curves
