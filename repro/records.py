@@ -62,7 +62,8 @@ def digest(value):
         if isinstance(item, torch.Tensor):
             item = item.detach().cpu().contiguous()
             hasher.update(f"{item.dtype}{tuple(item.shape)}".encode())
-            hasher.update(item.view(torch.uint8).numpy().tobytes() if item.numel() else b"")
+            flat = item.reshape(-1)  # the same bytes; a 0-d tensor (Adam's step) cannot be viewed as bytes
+            hasher.update(flat.view(torch.uint8).numpy().tobytes() if item.numel() else b"")
         elif isinstance(item, dict):
             for key in sorted(item, key=str):
                 hasher.update(str(key).encode())
