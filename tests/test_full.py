@@ -233,3 +233,12 @@ def test_rnn_sequential_mnist_lstm_keeps_more_gradient_at_initialisation(book_ru
         rnn, lstm = (book_run("rnn_sequential_mnist", cell, seed)["first_over_last_initialisation"]
                      for cell in ("rnn", "lstm"))
         assert lstm > rnn, (seed, rnn, lstm)
+
+
+def test_rnn_sequential_mnist_lstm_with_forget_bias_2_keeps_10_times_more_gradient(book_run):
+    """The issue's claim, an order of magnitude at initialisation, holds for the LSTM whose forget gate starts at
+    b_f = 2 (ours, seeds 0-2: 36, 128, 418×), which trains as well (97.45-97.98%); b_f = 1 gives 1.6-21×."""
+    for seed in SEEDS:
+        rnn, lstm = (book_run("rnn_sequential_mnist", variant, seed)["first_over_last_initialisation"]
+                     for variant in ("rnn", "lstm_forget2"))
+        assert lstm >= 10 * rnn, (seed, rnn, lstm)
