@@ -143,6 +143,7 @@ def run(cfg, data, logs):
         curves = {f"{cfg.cell}, initialisation": log.extra["speeds_initialisation"],
                   f"{cfg.cell}, trained ({cfg.epochs} epochs)": log.extra["speeds_trained"],
                   f"{other}, initialisation": log.extra[f"speeds_initialisation_{other}"]}
+        forget = f", forget bias {cfg.forget_bias:g}" if cfg.cell == "lstm" else ""
         log.figure("speed_of_learning", plot_curves(
             {label: [math.nan] + values for label, values in curves.items()}, "Time step t (row of the image)",
-            "Speed of learning ‖∂C/∂hₜ‖", f"{cfg.cell}, H = {cfg.hidden}, seed {log.seed}", log_y=True))
+            "Speed of learning ‖∂C/∂hₜ‖", f"{cfg.cell}, H = {cfg.hidden}{forget}, seed {log.seed}", log_y=True))
