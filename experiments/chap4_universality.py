@@ -33,6 +33,7 @@ from repro.train import sgd
 BOOK = "5 bumps: average deviation ≤ 0.40 (best 0.372, per-bin medians); a tower with h = 10, b = −3h/2; M copies: ~M× better in the windows"
 DT = torch.float64
 OFFSET = 0.005  # half the widget's grid spacing: see ``five_bumps``
+BUMP = (torch.tensor([0.4, 0.6], dtype=DT), torch.tensor([0.8, -0.8], dtype=DT))  # steps s₁, s₂; weights h, −h [4.2]
 TOWER = (torch.tensor([0.4, 0.6], dtype=DT), torch.tensor([0.3, 0.7], dtype=DT))  # the widget's x- and y-steps [4.6]
 
 
@@ -233,106 +234,89 @@ def tower_levels(h, w, p, margin=0.005):
             float(a[(out_x > margin) & (out_y > margin)].max()))
 
 
-def construction_figure(cfg, x, nets, sweep):
-    """Return the book's pictures: the step, the bump (σ and s), s(z), 5 bumps for σ⁻¹∘f and for f, error against N."""
-    figure, axes = plt.subplots(2, 3, figsize=(15, 8))
-    for w in (3, 8, 100, 999):
-        axes[0, 0].plot(x, Sigmoid.fn(w * (x - 0.4)), label=f"w = {w}, b = {-0.4 * w:g}")
-    for activation in (Sigmoid, Wiggly):
-        bump = staircase(torch.tensor([0.4, 0.6], dtype=DT), torch.tensor([0.8, -0.8], dtype=DT), 100.0, activation)
-        axes[0, 1].plot(x, weighted_output(bump, x), label=f"{activation.name}, w = 100")
-    z = torch.linspace(-3, 3, 601, dtype=DT)
-    axes[0, 2].plot(z, Sigmoid.fn(z), label="σ(z)")
-    axes[0, 2].plot(z, Wiggly.fn(z), label="s(z) = σ(z) + 0.2 sin(10z) e^−|z|")
-    axes[1, 0].plot(x, sigma_inverse(f(x)), "k", lw=1, label="σ⁻¹∘f")
-    for label, net in nets.items():
-        axes[1, 0].plot(x, weighted_output(net, x), label=label)
-        axes[1, 1].plot(x, Sigmoid.fn(weighted_output(net, x)), label=label)
-    axes[1, 1].plot(x, f(x), "k", lw=1, label="f, Eq. 113")
-    for column, label in enumerate((f"w = {cfg.w:g}·N/{cfg.bumps}", f"w = {cfg.w:g}")):
-        axes[1, 2].loglog(list(sweep), [row[column] for row in sweep.values()], marker="o", label=label)
-    axes[1, 2].loglog(list(sweep), [sweep[cfg.sweep[0]][0] * cfg.sweep[0] / n for n in sweep], "k:", label="∝ 1/N")
-    titles = [("x", "output of the hidden neuron", "the step at s = −b/w = 0.4"),
-              ("x", "weighted output zᴸ", "a bump: h = 0.8 on [0.4, 0.6)"), ("z", "", "another activation"),
-              ("x", "zᴸ", f"{cfg.bumps} bumps for σ⁻¹∘f"), ("x", "σ(zᴸ)", "after the output neuron's σ"),
-              ("N bumps", "average deviation", "the error against N")]
-    for ax, (xlabel, ylabel, title) in zip(axes.flat, titles):
-        ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
-    figure.tight_layout()
-    return figure
-
-
-def towers_figure(cfg, p, n=200):
-    """Return the tower (h = 10, b = −3h/2), the smooth bump, and its approximation by K × K towers, from above."""
-    figure, axes = plt.subplots(1, 3, figsize=(14, 4.2))
-    k = cfg.towers[0]
-    images = [(Sigmoid.fn(weighted_output(towers(*TOWER, cfg.tower_h, cfg.w), p)), f"a tower, h = {cfg.tower_h:g}"),
-              (smooth_bump(p), "our target: 0.1 + 0.8 exp(−10|p − ½|²)"),
-              (Sigmoid.fn(weighted_output(tower_grid(k, cfg.tower_h, cfg.w, p)[0], p)), f"{k} × {k} towers, σ(zᴸ)")]
-    for ax, (values, title) in zip(axes, images):
-        shown = ax.imshow(values.reshape(n, n).T.numpy(), origin="lower", extent=(0, 1, 0, 1), vmin=0, vmax=1, cmap="viridis")
-        ax.set(xlabel="x", ylabel="y", title=title)
-    figure.colorbar(shown, ax=axes, shrink=0.8)
-    return figure
-
-
-def windows_figure(cfg, x):
-    """Return M shifted staircases at w = window_w against σ⁻¹∘f, and their failure |zᴸ − the ideal staircase|."""
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
-    left.plot(x, sigma_inverse(f(x)), "k", lw=1, label="σ⁻¹∘f")
-    for m in cfg.copies:
-        z, ideal = shifted_copies(m, cfg.bumps, cfg.window_w, x)
-        left.plot(x, z, label=f"M = {m}")
-        right.plot(x, (z - ideal).abs(), label=f"M = {m}")
-    left.set(xlabel="x", ylabel="zᴸ", title=f"M copies of σ⁻¹∘f/M, shifted 1/M of a bump, w = {cfg.window_w:g}")
-    right.set(xlabel="x", ylabel="|zᴸ − ideal steps|", title="the windows of failure")
-    for ax in (left, right):
-        ax.legend()
-        ax.grid(alpha=0.3)
-    return figure
-
-
-def run(cfg, data, logs):
-    """Build each construction, measure it, train the [1, 2N, 1] network once a seed; record and draw."""
-    book_x, fine, p = torch.arange(100, dtype=DT) / 100, (torch.arange(1000, dtype=DT) + 0.5) / 1000, plane()
-    (five, median), (means, mean) = five_bumps(cfg.bumps, w=cfg.w), five_bumps(cfg.bumps, "mean", cfg.w)
-    sweep = error_vs_n(cfg)
-    bump = weighted_output(staircase(torch.tensor([0.4, 0.6], dtype=DT), torch.tensor([0.8, -0.8], dtype=DT), cfg.w),
-                           fine)
-    shared = {
+def measure(cfg, x, p):
+    """Return every construction's numbers (they draw no random numbers: the same for every seed)."""
+    bump = weighted_output(staircase(*BUMP, cfg.w), x)
+    sweep, fives = error_vs_n(cfg), {how: five_bumps(cfg.bumps, how, cfg.w) for how in ("median", "mean")}
+    return {
         "step": {"s": step(100.0, -40.0)[0], "rise": {f"w={w:g}": step(w, -0.4 * w)[1] for w in (8, 100, 999)}},
-        "bump": {"inside_error": float((bump - 0.8)[(fine - 0.5).abs() < 0.09].abs().max()),
-                 "outside": float(bump[(fine - 0.5).abs() > 0.11].abs().max())},
-        "five_bumps": {"heights": five.weights[1][0, :cfg.bumps].tolist(), "median": median, "mean": mean,
-                       "mean_heights": means.weights[1][0, :cfg.bumps].tolist(),
-                       "median_book_step_points": five_bumps(cfg.bumps, w=cfg.w, offset=0.0)[1]},
-        "error_vs_n": {"N": list(cfg.sweep), "w_scaled": [row[0] for row in sweep.values()],
+        "bump": {"inside_error": float((bump - 0.8)[(x - 0.5).abs() < 0.09].abs().max()),
+                 "outside": float(bump[(x - 0.5).abs() > 0.11].abs().max())},
+        "five_bumps": {how: {"deviation": dev, "heights": net.weights[1][0, :cfg.bumps].tolist()}
+                       for how, (net, dev) in fives.items()}
+                      | {"median_book_step_points": five_bumps(cfg.bumps, w=cfg.w, offset=0.0)[1]},
+        "error_vs_n": {"N": list(sweep), "w_scaled": [row[0] for row in sweep.values()],
                        "w_fixed": [row[1] for row in sweep.values()],
                        "slope_w_scaled": slope(cfg.sweep, [row[0] for row in sweep.values()]),
                        "slope_w_fixed": slope(cfg.sweep, [row[1] for row in sweep.values()])},
         "tower": dict(zip(("inside_min", "outside_max", "outside_both_max"), tower_levels(cfg.tower_h, cfg.w, p))),
         "tower_grid": {f"{k}x{k}_h{h:g}": dict(zip(("deviation", "ideal"), tower_grid(k, h, cfg.w, p)[1:]))
                        for k in cfg.towers for h in (cfg.tower_h, 3 * cfg.tower_h)},
-        "wiggly": {"limits": Wiggly.fn(torch.tensor([-50.0, 50.0], dtype=DT)).tolist(),
-                   "five_bumps": {f"w={w:g}": five_bumps(cfg.bumps, w=w, activation=Wiggly)[1] for w in (cfg.w, 100.0)},
-                   "sigmoid_five_bumps_w100": five_bumps(cfg.bumps, w=100.0)[1],
-                   "n50": dict(zip(("wiggly", "sigmoid"), (error_vs_n(Config(sweep=(50,)), a)[50][0] for a in (Wiggly, Sigmoid))))},
-        "windows": {f"M={m}": dict(zip(("failure", "in_windows"), row)) for m, row in windows(cfg, fine).items()},
+        "wiggly": {"limits": Wiggly.fn(torch.tensor([-50.0, 50.0], dtype=DT)).tolist()}
+                  | {f"five_bumps_w{w:g}": {a.name: five_bumps(cfg.bumps, w=w, activation=a)[1] for a in (Wiggly, Sigmoid)}
+                     for w in (cfg.w, 100.0)}
+                  | {"n50": {a.name: error_vs_n(Config(sweep=(50,)), a)[50][0] for a in (Wiggly, Sigmoid)}},
+        "windows": {f"M={m}": dict(zip(("failure", "in_windows"), row)) for m, row in windows(cfg, x).items()},
     }
+
+
+PANELS = [("x", "output of the hidden neuron", "the step at s = −b/w = 0.4"),
+          ("x", "weighted output zᴸ", "a bump: h = 0.8 on [0.4, 0.6)"), ("z", "", "another activation"),
+          ("x", "zᴸ", "5 bumps for σ⁻¹∘f"), ("x", "σ(zᴸ)", "after the output neuron's σ"),
+          ("N bumps", "average deviation", "the error against N"), ("x", "y", "a tower: h = 10, b = −3h/2"),
+          ("x", "y", "10 × 10 towers for 0.1 + 0.8 exp(−10|p − ½|²)"),
+          ("x", "|zᴸ − the ideal steps|", "windows of failure: M copies, w = 100")]
+
+
+def figure(cfg, x, p, nets, errors):
+    """Return the book's pictures as [4.1]-[4.8] draw them, with defaults' labels (PANELS)."""
+    drawing, axes = plt.subplots(3, 3, figsize=(15, 12))
+    (step_ax, bump_ax, s_ax), (stair_ax, f_ax, n_ax), (tower_ax, grid_ax, window_ax) = axes
+    for w in (3, 8, 100, 999):
+        step_ax.plot(x, Sigmoid.fn(w * (x - 0.4)), label=f"w = {w}, b = {-0.4 * w:g}")
+    for activation in (Sigmoid, Wiggly):
+        bump_ax.plot(x, weighted_output(staircase(*BUMP, 100.0, activation), x), label=f"{activation.name}, w = 100")
+        s_ax.plot(6 * x - 3, activation.fn(6 * x - 3), label=activation.__doc__.split(",")[0])
+    stair_ax.plot(x, sigma_inverse(f(x)), "k", lw=1, label="σ⁻¹∘f")
+    f_ax.plot(x, f(x), "k", lw=1, label="f, Eq. 113")
+    for label, net in nets.items():
+        stair_ax.plot(x, weighted_output(net, x), label=label)
+        f_ax.plot(x, Sigmoid.fn(weighted_output(net, x)), label=label)
+    for key, label in (("w_scaled", f"w = {cfg.w:g}·N/{cfg.bumps}"), ("w_fixed", f"w = {cfg.w:g}")):
+        n_ax.loglog(errors["N"], errors[key], marker="o", label=label)
+    n_ax.loglog(errors["N"], [errors["w_scaled"][0] * errors["N"][0] / n for n in errors["N"]], "k:", label="∝ 1/N")
+    for ax, net in ((tower_ax, towers(*TOWER, cfg.tower_h, cfg.w)), (grid_ax, tower_grid(10, cfg.tower_h, cfg.w, p)[0])):
+        image = ax.imshow(Sigmoid.fn(weighted_output(net, p)).reshape(200, 200).T.numpy(), origin="lower",
+                          extent=(0, 1, 0, 1), vmin=0, vmax=1)
+    drawing.colorbar(image, ax=grid_ax, label="σ(zᴸ)")
+    for m in cfg.copies:
+        z, ideal = shifted_copies(m, cfg.bumps, cfg.window_w, x)
+        window_ax.plot(x, (z - ideal).abs(), label=f"M = {m}")
+    for ax, (xlabel, ylabel, title) in zip(axes.flat, PANELS):
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    drawing.tight_layout()
+    return drawing
+
+
+def run(cfg, data, logs):
+    """Build and measure each construction once, train the [1, 2N, 1] network once a seed; record and draw."""
+    book_x, x, p = torch.arange(100, dtype=DT) / 100, (torch.arange(1000, dtype=DT) + 0.5) / 1000, plane()
+    shared, (five, _), (means, _) = measure(cfg, x, p), *(five_bumps(cfg.bumps, how, cfg.w) for how in ("median", "mean"))
+    median, n_most = shared["five_bumps"]["median"]["deviation"], shared["error_vs_n"]["w_scaled"][-1]
     for log in (log for log in logs if not log.history):
         net = trained(cfg, log.seed)
-        z = weighted_output(net, book_x)
-        learnt = {"deviation": deviation(net, book_x), "output_deviation": float((Sigmoid.fn(z) - f(book_x)).abs().mean()),
-                  "constructed_output_deviation": float((Sigmoid.fn(weighted_output(five, book_x)) - f(book_x)).abs().mean())}
-        print(f"{cfg.bumps} bumps: average deviation {median:.3f} (medians; means {mean:.3f}; book ≤ 0.40, best 0.372); "
-              f"N = {cfg.sweep[-1]}: {sweep[cfg.sweep[-1]][0]:.4f}, slope {shared['error_vs_n']['slope_w_scaled']:.2f}; "
-              f"tower {shared['tower']['inside_min']:.4f} in, {shared['tower']['outside_max']:.4f} out; "
-              f"M = 2 fails {shared['windows']['M=2']['failure'] / shared['windows']['M=1']['failure']:.2f}× as much; trained ({cfg.optimizer}) {learnt['deviation']:.3f}")
+        learnt = {"deviation": deviation(net, book_x), **{f"output_deviation_{name}": float(
+            (Sigmoid.fn(weighted_output(model, book_x)) - f(book_x)).abs().mean()) for name, model in
+            (("trained", net), ("constructed", five))}}
+        print(f"{cfg.bumps} bumps: average deviation {median:.3f} (means {shared['five_bumps']['mean']['deviation']:.3f};"
+              f" book ≤ 0.40, best 0.372); {cfg.sweep[-1]} bumps {n_most:.4f}, slope "
+              f"{shared['error_vs_n']['slope_w_scaled']:.2f}; a tower {shared['tower']['inside_min']:.4f} inside, "
+              f"{shared['tower']['outside_max']:.4f} outside; M = 2 fails "
+              f"{shared['windows']['M=2']['failure'] / shared['windows']['M=1']['failure']:.2f}× as much as M = 1; "
+              f"trained ({cfg.optimizer}, seed {log.seed}) {learnt['deviation']:.3f}")
         log.extra |= shared | {"trained": learnt}
         log.epoch(0, {"deviation/five_bumps": median, "deviation/trained": learnt["deviation"]}, network=None)
-        log.figure("universality", construction_figure(cfg, fine, {"5 bumps, medians": five, "5 bumps, means": means,
-                                                                   f"trained, seed {log.seed}": net}, sweep))
-        log.figure("towers", towers_figure(cfg, p))
-        log.figure("windows_of_failure", windows_figure(cfg, fine))
+        nets = {f"{cfg.bumps} bumps, medians": five, f"{cfg.bumps} bumps, means": means, f"trained, seed {log.seed}": net}
+        log.figure("universality", figure(cfg, x, p, nets, shared["error_vs_n"]))
