@@ -30,10 +30,9 @@ from repro.network import Network
 from repro.plots import plt
 from repro.train import sgd
 
-BOOK = "5 bumps: average deviation ≤ 0.40 (best 0.372, per-bin medians); a tower with h = 10, b = −3h/2; M copies: ~M× better in the windows"
+BOOK = "5 bumps: average deviation ≤ 0.40 (best 0.372); a tower: h = 10, b = −3h/2; M copies: ~M× better in the windows"
 DT = torch.float64
-OFFSET = 0.005  # half the widget's grid spacing: see ``five_bumps``
-BUMP = (torch.tensor([0.4, 0.6], dtype=DT), torch.tensor([0.8, -0.8], dtype=DT))  # steps s₁, s₂; weights h, −h [4.2]
+BUMP = (torch.tensor([0.4, 0.6], dtype=DT), torch.tensor([0.8, -0.8], dtype=DT))  # s₁, s₂; h, −h [4.2]
 TOWER = (torch.tensor([0.4, 0.6], dtype=DT), torch.tensor([0.3, 0.7], dtype=DT))  # the widget's x- and y-steps [4.6]
 
 
@@ -78,7 +77,7 @@ def sigma_inverse(a):
 
 
 class Wiggly:
-    """s(z) = σ(z) + 0.2 sin(10z) e^−|z|, the widget's other activation: limits 0 and 1 at ±∞ [4.7]. Never trained."""
+    """s(z) = σ(z) + 0.2 sin(10z) e^−|z|, the widget's other activation, limits 0 and 1 at ±∞ [4.7]: never trained."""
 
     name = "wiggly"
 
@@ -88,7 +87,7 @@ class Wiggly:
 
 
 def step(w, b):
-    """Return (s, rise) of σ(wx + b): its step point s = −b/w, and the 1%-to-99% rise 2 ln 99/|w|, sharper as w grows."""
+    """Return (s, rise) of σ(wx + b): the step point s = −b/w, and the 1%-to-99% rise 2 ln 99/|w|: sharper as w grows."""
     return -b / w, 2 * math.log(99) / abs(w)
 
 
@@ -100,7 +99,7 @@ def network(sizes, weights, biases, activation=Sigmoid):
 
 
 def staircase(steps, heights, w, activation=Sigmoid):
-    """Return the [1, n, 1] network whose hidden neuron k steps at steps[k] (b = −w·s) and adds heights[k] to zᴸ."""
+    """Return the [1, n, 1] network whose hidden neuron k steps at steps[k] (b = −ws) and adds heights[k] to zᴸ."""
     return network((1, len(steps), 1), [torch.full((len(steps), 1), w, dtype=DT), heights[None]],
                    [-w * steps, torch.zeros(1, dtype=DT)], activation)
 
@@ -127,12 +126,12 @@ def deviation(net, x, g=None):
     return float((weighted_output(net, x) - (sigma_inverse(f(x)) if g is None else g)).abs().mean())
 
 
-def five_bumps(n=5, how="median", w=1000.0, activation=Sigmoid, offset=OFFSET):
+def five_bumps(n=5, how="median", w=1000.0, activation=Sigmoid, offset=0.005):
     """Return the widget's network of n bumps for σ⁻¹∘f and its average deviation on x = 0, 0.01, …, 0.99.
 
     DEVIATION(book): the widget's steps are ideal, and a point on a step (x = 0.2, 0.4, …) counts in the bin to
-    its right; at a finite w, σ(0) = ½ there. The step points move left by half the grid's spacing, so that
-    each point scores in its bin as in the widget; ``offset=0`` keeps the book's step points.
+    its right; at a finite w, σ(0) = ½ there. The step points move left by ``offset``, half the grid's spacing,
+    so that each point scores in its bin as in the widget; ``offset=0`` keeps the book's step points.
     """
     x = torch.arange(100, dtype=DT) / 100
     edges = torch.arange(n + 1, dtype=DT) / n - offset * (torch.arange(n + 1) < n)  # the last step stays at x = 1
@@ -141,12 +140,12 @@ def five_bumps(n=5, how="median", w=1000.0, activation=Sigmoid, offset=OFFSET):
 
 
 def error_vs_n(cfg, activation=Sigmoid):
-    """Return {N: [deviation with w = w·N/5 (steps as sharp for their bins as the book's), with w fixed]}."""
+    """Return {N: [deviation with w·N/5 (w × bin width 200: steps as sharp for their bins as the book's 5), with w]}."""
     x = (torch.arange(cfg.grid, dtype=DT) + 0.5) / cfg.grid
     rows = {}
     for n in cfg.sweep:
         steps, heights = bump_steps(x, sigma_inverse(f(x)), torch.arange(n + 1, dtype=DT) / n)
-        rows[n] = [deviation(staircase(steps, heights, w, activation), x) for w in (cfg.w * n / cfg.bumps, cfg.w)]
+        rows[n] = [deviation(staircase(steps, heights, w, activation), x) for w in (cfg.w * n / 5, cfg.w)]
     return rows
 
 
@@ -202,8 +201,10 @@ def shifted_copies(m, n, w, x):
 
 
 def windows(cfg, x):
-    """Return {M: (max |zᴸ − ideal| anywhere: the failure, max |zᴸ − σ⁻¹∘f| within ln 99/w of M = 1's step points)}."""
-    inside = ((x[:, None] - torch.arange(1, cfg.bumps, dtype=DT) / cfg.bumps).abs() < math.log(99) / cfg.window_w).any(1)
+    """Return {M: [max |zᴸ − the ideal steps'| anywhere (the failure), max |zᴸ − σ⁻¹∘f| within ln 99/w of M = 1's
+    step points (its windows)]}, w = window_w."""
+    edges = torch.arange(1, cfg.bumps, dtype=DT) / cfg.bumps
+    inside = ((x[:, None] - edges).abs() < math.log(99) / cfg.window_w).any(1)  # σ(w(x − s)) off by > 1%
     rows = {}
     for m in cfg.copies:
         z, ideal = shifted_copies(m, cfg.bumps, cfg.window_w, x)
@@ -214,10 +215,10 @@ def windows(cfg, x):
 def trained(cfg, seed):
     """Return the [1, 2N, 1] network trained from network2's default init on f at its σ output (quadratic cost),
     full batch on the 200 midpoints (i + ½)/200, none on the widget's grid. Beyond the book."""
-    net = Network.create((1, 2 * cfg.bumps, 1), QuadraticCost, Sigmoid, "default", torch.Generator().manual_seed(seed),
-                         dtype=DT)
+    generator = torch.Generator().manual_seed(seed)
+    net = Network.create((1, 2 * cfg.bumps, 1), QuadraticCost, Sigmoid, "default", generator, dtype=DT)
     x = ((torch.arange(200, dtype=DT) + 0.5) / 200)[:, None]
-    optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr) if cfg.optimizer == "adam" else sgd(net, cfg.lr, 0.0, 0.9)
+    optimizer = torch.optim.Adam(net.parameters(), cfg.lr) if cfg.optimizer == "adam" else sgd(net, cfg.lr, 0.0, 0.9)
     for _ in range(cfg.steps):
         optimizer.zero_grad()
         net.cost(x, f(x)).backward()  # BP1–BP4, run by the engine through the layers' Functions
@@ -264,7 +265,7 @@ PANELS = [("x", "output of the hidden neuron", "the step at s = −b/w = 0.4"),
           ("x", "weighted output zᴸ", "a bump: h = 0.8 on [0.4, 0.6)"), ("z", "", "another activation"),
           ("x", "zᴸ", "5 bumps for σ⁻¹∘f"), ("x", "σ(zᴸ)", "after the output neuron's σ"),
           ("N bumps", "average deviation", "the error against N"), ("x", "y", "a tower: h = 10, b = −3h/2"),
-          ("x", "y", "10 × 10 towers for 0.1 + 0.8 exp(−10|p − ½|²)"),
+          ("x", "y", "{k} × {k} towers (h = 10) for 0.1 + 0.8 exp(−10|p − ½|²)"),
           ("x", "|zᴸ − the ideal steps|", "windows of failure: M copies, w = 100")]
 
 
@@ -272,6 +273,7 @@ def figure(cfg, x, p, nets, errors):
     """Return the book's pictures as [4.1]-[4.8] draw them, with defaults' labels (PANELS)."""
     drawing, axes = plt.subplots(3, 3, figsize=(15, 12))
     (step_ax, bump_ax, s_ax), (stair_ax, f_ax, n_ax), (tower_ax, grid_ax, window_ax) = axes
+    k = cfg.towers[0]
     for w in (3, 8, 100, 999):
         step_ax.plot(x, Sigmoid.fn(w * (x - 0.4)), label=f"w = {w}, b = {-0.4 * w:g}")
     for activation in (Sigmoid, Wiggly):
@@ -282,10 +284,10 @@ def figure(cfg, x, p, nets, errors):
     for label, net in nets.items():
         stair_ax.plot(x, weighted_output(net, x), label=label)
         f_ax.plot(x, Sigmoid.fn(weighted_output(net, x)), label=label)
-    for key, label in (("w_scaled", f"w = {cfg.w:g}·N/{cfg.bumps}"), ("w_fixed", f"w = {cfg.w:g}")):
+    for key, label in (("w_scaled", f"w = {cfg.w:g}·N/5"), ("w_fixed", f"w = {cfg.w:g}")):
         n_ax.loglog(errors["N"], errors[key], marker="o", label=label)
     n_ax.loglog(errors["N"], [errors["w_scaled"][0] * errors["N"][0] / n for n in errors["N"]], "k:", label="∝ 1/N")
-    for ax, net in ((tower_ax, towers(*TOWER, cfg.tower_h, cfg.w)), (grid_ax, tower_grid(10, cfg.tower_h, cfg.w, p)[0])):
+    for ax, net in ((tower_ax, towers(*TOWER, cfg.tower_h, cfg.w)), (grid_ax, tower_grid(k, cfg.tower_h, cfg.w, p)[0])):
         image = ax.imshow(Sigmoid.fn(weighted_output(net, p)).reshape(200, 200).T.numpy(), origin="lower",
                           extent=(0, 1, 0, 1), vmin=0, vmax=1)
     drawing.colorbar(image, ax=grid_ax, label="σ(zᴸ)")
@@ -293,7 +295,7 @@ def figure(cfg, x, p, nets, errors):
         z, ideal = shifted_copies(m, cfg.bumps, cfg.window_w, x)
         window_ax.plot(x, (z - ideal).abs(), label=f"M = {m}")
     for ax, (xlabel, ylabel, title) in zip(axes.flat, PANELS):
-        ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=title.format(k=k))
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     drawing.tight_layout()
@@ -311,7 +313,7 @@ def run(cfg, data, logs):
             (Sigmoid.fn(weighted_output(model, book_x)) - f(book_x)).abs().mean()) for name, model in
             (("trained", net), ("constructed", five))}}
         print(f"{cfg.bumps} bumps: average deviation {median:.3f} (means {shared['five_bumps']['mean']['deviation']:.3f};"
-              f" book ≤ 0.40, best 0.372); {cfg.sweep[-1]} bumps {n_most:.4f}, slope "
+              f" book, 5 bumps: ≤ 0.40, best 0.372); {cfg.sweep[-1]} bumps {n_most:.4f}, slope "
               f"{shared['error_vs_n']['slope_w_scaled']:.2f}; a tower {shared['tower']['inside_min']:.4f} inside, "
               f"{shared['tower']['outside_max']:.4f} outside; M = 2 fails "
               f"{shared['windows']['M=2']['failure'] / shared['windows']['M=1']['failure']:.2f}× as much as M = 1; "

@@ -3,9 +3,10 @@
 import pytest
 import torch
 
-from experiments.chap4_universality import (DT, Config, Sigmoid, Wiggly, deviation, error_vs_n, five_bumps, plane, slope,
+from experiments.chap4_universality import (DT, Config, Wiggly, deviation, error_vs_n, five_bumps, plane, slope,
                                             staircase, step, tower_grid, tower_levels, trained, weighted_output,
                                             windows)
+from repro.backprop import Sigmoid
 
 X = (torch.arange(1000, dtype=DT) + 0.5) / 1000  # midpoints of [0, 1]: none on a step point
 
