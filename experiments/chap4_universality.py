@@ -21,7 +21,7 @@ and scored on the same grid.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -50,7 +50,7 @@ class Config:
     copies: tuple = (1, 2, 4)  # M, shifted copies of the 5-bump staircase for σ⁻¹∘f/M [4.8]
     steps: int = 2000  # training steps of the [1, 2N, 1] network, full batch (beyond the book)
     optimizer: str = "adam"  # "adam" or "sgd" (torch.optim.SGD, momentum 0.9) for that training
-    lr: float = 0.05  # its learning rate (sgd: η; 2 works)
+    lr: float = 0.05  # its learning rate (for sgd, η: 2 reaches 0.415, seed 0)
     evaluation: str = "test"  # unused: nothing is scored on MNIST
     device: str = "cpu"  # the networks are tiny: always the CPU
 
@@ -239,6 +239,7 @@ def measure(cfg, x, p):
     """Return every construction's numbers (they draw no random numbers: the same for every seed)."""
     bump = weighted_output(staircase(*BUMP, cfg.w), x)
     sweep, fives = error_vs_n(cfg), {how: five_bumps(cfg.bumps, how, cfg.w) for how in ("median", "mean")}
+    short_sweep = replace(cfg, sweep=tuple(n for n in cfg.sweep if n <= 100))  # s(z) beside σ, for N ≤ 100
     return {
         "step": {"s": step(100.0, -40.0)[0], "rise": {f"w={w:g}": step(w, -0.4 * w)[1] for w in (8, 100, 999)}},
         "bump": {"inside_error": float((bump - 0.8)[(x - 0.5).abs() < 0.09].abs().max()),
@@ -256,7 +257,7 @@ def measure(cfg, x, p):
         "wiggly": {"limits": Wiggly.fn(torch.tensor([-50.0, 50.0], dtype=DT)).tolist()}
                   | {f"five_bumps_w{w:g}": {a.name: five_bumps(cfg.bumps, w=w, activation=a)[1] for a in (Wiggly, Sigmoid)}
                      for w in (cfg.w, 100.0)}
-                  | {"n50": {a.name: error_vs_n(Config(sweep=(50,)), a)[50][0] for a in (Wiggly, Sigmoid)}},
+                  | {"error_vs_n_to_100": {n: row[0] for n, row in error_vs_n(short_sweep, Wiggly).items()}},
         "windows": {f"M={m}": dict(zip(("failure", "in_windows"), row)) for m, row in windows(cfg, x).items()},
     }
 
@@ -264,13 +265,13 @@ def measure(cfg, x, p):
 PANELS = [("x", "output of the hidden neuron", "the step at s = −b/w = 0.4"),
           ("x", "weighted output zᴸ", "a bump: h = 0.8 on [0.4, 0.6)"), ("z", "", "another activation"),
           ("x", "zᴸ", "5 bumps for σ⁻¹∘f"), ("x", "σ(zᴸ)", "after the output neuron's σ"),
-          ("N bumps", "average deviation", "the error against N"), ("x", "y", "a tower: h = 10, b = −3h/2"),
-          ("x", "y", "{k} × {k} towers (h = 10) for 0.1 + 0.8 exp(−10|p − ½|²)"),
-          ("x", "|zᴸ − the ideal steps|", "windows of failure: M copies, w = 100")]
+          ("N bumps", "average deviation", "the error against N"), ("x", "y", "a tower: h = {h:g}, b = −3h/2"),
+          ("x", "y", "{k} × {k} towers (h = {h:g}) for 0.1 + 0.8 exp(−10|p − ½|²)"),
+          ("x", "|zᴸ − the ideal steps|", "windows of failure: M copies, w = {w:g}")]
 
 
 def figure(cfg, x, p, nets, errors):
-    """Return the book's pictures as [4.1]-[4.8] draw them, with defaults' labels (PANELS)."""
+    """Return the book's pictures [4.1]–[4.8], 3 × 3, titled by PANELS."""
     drawing, axes = plt.subplots(3, 3, figsize=(15, 12))
     (step_ax, bump_ax, s_ax), (stair_ax, f_ax, n_ax), (tower_ax, grid_ax, window_ax) = axes
     k = cfg.towers[0]
@@ -295,7 +296,7 @@ def figure(cfg, x, p, nets, errors):
         z, ideal = shifted_copies(m, cfg.bumps, cfg.window_w, x)
         window_ax.plot(x, (z - ideal).abs(), label=f"M = {m}")
     for ax, (xlabel, ylabel, title) in zip(axes.flat, PANELS):
-        ax.set(xlabel=xlabel, ylabel=ylabel, title=title.format(k=k))
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=title.format(k=k, h=cfg.tower_h, w=cfg.window_w))
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     drawing.tight_layout()
@@ -307,6 +308,7 @@ def run(cfg, data, logs):
     book_x, x, p = torch.arange(100, dtype=DT) / 100, (torch.arange(1000, dtype=DT) + 0.5) / 1000, plane()
     shared, (five, _), (means, _) = measure(cfg, x, p), *(five_bumps(cfg.bumps, how, cfg.w) for how in ("median", "mean"))
     median, n_most = shared["five_bumps"]["median"]["deviation"], shared["error_vs_n"]["w_scaled"][-1]
+    failures = ", ".join(f"{row['failure']:.2f}" for row in shared["windows"].values())
     for log in (log for log in logs if not log.history):
         net = trained(cfg, log.seed)
         learnt = {"deviation": deviation(net, book_x), **{f"output_deviation_{name}": float(
@@ -315,8 +317,8 @@ def run(cfg, data, logs):
         print(f"{cfg.bumps} bumps: average deviation {median:.3f} (means {shared['five_bumps']['mean']['deviation']:.3f};"
               f" book, 5 bumps: ≤ 0.40, best 0.372); {cfg.sweep[-1]} bumps {n_most:.4f}, slope "
               f"{shared['error_vs_n']['slope_w_scaled']:.2f}; a tower {shared['tower']['inside_min']:.4f} inside, "
-              f"{shared['tower']['outside_max']:.4f} outside; M = 2 fails "
-              f"{shared['windows']['M=2']['failure'] / shared['windows']['M=1']['failure']:.2f}× as much as M = 1; "
+              f"{shared['tower']['outside_max']:.4f} outside; windows of failure, M = {', '.join(map(str, cfg.copies))}:"
+              f" {failures}; "
               f"trained ({cfg.optimizer}, seed {log.seed}) {learnt['deviation']:.3f}")
         log.extra |= shared | {"trained": learnt}
         log.epoch(0, {"deviation/five_bumps": median, "deviation/trained": learnt["deviation"]}, network=None)
