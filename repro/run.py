@@ -41,11 +41,15 @@ NEUTRAL = ("--data", "--download")  # where the book's split is read from, not w
 def evaluate_run(args):
     """Print a trained network's validation and test accuracy, one line each, as the book prints them."""
     _, cfg = read_record(args.evaluate)
-    network = Network.side_by_side([trained_network(cfg, args.evaluate)])  # the same evaluation as training's
-    data = load_mnist(args.data, args.download)
-    if isinstance(cfg, Network3Config):
+    network, data = trained_network(cfg, args.evaluate), load_mnist(args.data, args.download)
+    if not isinstance(network, Network):  # a recurrent net (rnn_sequential_mnist): no side by side, no λ
+        metrics = {f"correct/{split}": int((network.predict(getattr(data, split).images) == getattr(data, split).labels)
+                                           .sum()) for split in ("validation", "test")}
+    elif isinstance(cfg, Network3Config):  # the same evaluation as training's, for seeds side by side
+        network = Network.side_by_side([network])
         metrics = accuracy(network, data.validation, "validation")[0] | accuracy(network, data.test, "test")[0]
     else:
+        network = Network.side_by_side([network])
         metrics = evaluate(network, {"validation": data.validation, "test": data.test}, cfg.lmbda, cfg.regularization)[0]
     for split in ("validation", "test"):
         print(f"{split}: {metrics[f'correct/{split}']} / {len(getattr(data, split))}")

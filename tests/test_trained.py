@@ -21,8 +21,9 @@ def finished_runs(tmp_path_factory):
     logdir = str(root / "logs")
     main(["chap1_network", "--epochs", "2", "--train-size", "500", "--logdir", logdir])
     main(["chap6_conv", "--variant", "shallow", "--epochs", "1", "--train-size", "500", "--logdir", logdir])
+    main(["rnn_sequential_mnist", "--epochs", "1", "--train-size", "500", "--logdir", logdir])
     return root, {name: next((root / "logs" / name).glob("*/results.json")).parent
-                  for name in ("chap1_network", "chap6_conv")}
+                  for name in ("chap1_network", "chap6_conv", "rnn_sequential_mnist")}
 
 
 def run_cli(argv, capsys):
@@ -44,13 +45,15 @@ def test_load_network_reproduces_the_last_epochs_test_accuracy(finished_runs, mn
     assert metrics["cost/test"] == last_epoch(runs["chap1_network"])["cost/test"]
 
 
-@pytest.mark.parametrize("name", ["chap1_network", "chap6_conv"])
+@pytest.mark.parametrize("name", ["chap1_network", "chap6_conv", "rnn_sequential_mnist"])
 def test_evaluate_prints_the_runs_accuracies_in_the_books_form(name, finished_runs, capsys):
     _, runs = finished_runs
     assert main(["--evaluate", str(runs[name])]) is None
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines] == ["validation", "test"]
-    assert lines[1] == f"test: {last_epoch(runs[name])['correct/test']} / 10000"
+    scored = {line.split(":")[0]: line for line in lines if f"correct/{line.split(':')[0]}" in last_epoch(runs[name])}
+    assert scored and all(line == f"{split}: {last_epoch(runs[name])[f'correct/{split}']} / 10000"
+                          for split, line in scored.items())
 
 
 def damaged_copy(run_dir, tmp_path, checkpoint):
