@@ -1,13 +1,12 @@
-"""Ch.4 "A visual proof that neural nets can compute any function": steps, bumps and towers, built by hand.
+"""Ch.4 "A visual proof that neural nets can compute any function": steps and bumps, built by hand.
 
-Book, Ch.4 [BOOK.md 4.1–4.8]: a sigmoid neuron with a large weight w is a step at s = −b/w. Two
+Book, Ch.4 [BOOK.md 4.1–4.5, 4.7, 4.8; two inputs and towers, 4.6, are chap4_towers]: a sigmoid neuron with a large weight w is a step at s = −b/w. Two
 hidden neurons stepping at s₁ < s₂, with output weights h and −h, make a bump of height h on
 [s₁, s₂); N such pairs (w = 1000, b = −ws, step points j/N) give the hidden layer's weighted output
 any staircase, and an output neuron σ with bias 0 turns a staircase for σ⁻¹∘f into f, Eq. 113's
 f(x) = 0.2 + 0.4x² + 0.3x sin(15x) + 0.05 cos(50x). The widget scores 5 bumps by the "average
-deviation" from σ⁻¹∘f at x = 0, 0.01, …, 0.99 and asks for ≤ 0.40. With two inputs, x- and
-y-steps weighted by h into a neuron with bias −3h/2 (h = 10) make a tower, and towers side by
-side approximate a function of (x, y). Any activation with distinct limits at ±∞ steps too; and M
+deviation" from σ⁻¹∘f at x = 0, 0.01, …, 0.99 and asks for ≤ 0.40. Any activation with distinct
+limits at ±∞ steps too; and M
 copies of the staircase for σ⁻¹∘f/M, each shifted by 1/M of a bump, shrink the failure near the
 step points (the "windows of failure") about M times.
 
@@ -30,10 +29,9 @@ from repro.network import Network
 from repro.plots import plt
 from repro.train import sgd
 
-BOOK = "5 bumps: average deviation ≤ 0.40 (best 0.372); a tower: h = 10, b = −3h/2; M copies: ~M× better in the windows"
+BOOK = "5 bumps: average deviation ≤ 0.40 (best 0.372); M shifted copies: ~M× better in the windows of failure"
 DT = torch.float64
 BUMP = (torch.tensor([0.4, 0.6], dtype=DT), torch.tensor([0.8, -0.8], dtype=DT))  # s₁, s₂; h, −h [4.2]
-TOWER = (torch.tensor([0.4, 0.6], dtype=DT), torch.tensor([0.3, 0.7], dtype=DT))  # the widget's x- and y-steps [4.6]
 
 
 @dataclass(frozen=True)
@@ -44,8 +42,6 @@ class Config:
     bumps: int = 5  # N, bump pairs of the widget [4.3, 4.5]; also the trained network's [1, 2N, 1]
     sweep: tuple = (5, 10, 20, 50, 100, 200, 500, 1000)  # N of the error-against-N figure (ours)
     grid: int = 20_000  # points (i + ½)/grid scoring the sweep: 20 a bin at N = 1000, none on a step point
-    tower_h: float = 10.0  # h of a tower, output bias −3h/2: "when we use h = 10" [4.6]
-    towers: tuple = (10, 20)  # towers per side of the 2-D approximations (ours)
     window_w: float = 100.0  # the finite w whose windows of failure are measured [4.8] (ours: wide enough to see)
     copies: tuple = (1, 2, 4)  # M, shifted copies of the 5-bump staircase for σ⁻¹∘f/M [4.8]
     steps: int = 2000  # training steps of the [1, 2N, 1] network, full batch (beyond the book)
@@ -55,10 +51,10 @@ class Config:
     device: str = "cpu"  # the networks are tiny: always the CPU
 
     def __post_init__(self):
-        if not (self.w > 0 and self.window_w > 0 and self.tower_h > 0 and self.lr > 0 and 1 <= self.bumps <= 100
-                and min(self.sweep + self.towers + self.copies) >= 1 and self.steps >= 0
+        if not (self.w > 0 and self.window_w > 0 and self.lr > 0 and 1 <= self.bumps <= 100
+                and min(self.sweep + self.copies) >= 1 and self.steps >= 0
                 and self.optimizer in ("adam", "sgd") and all(self.grid % n == 0 for n in self.sweep)):
-            raise ValueError(f"need w, window-w, tower-h, lr > 0, 1 <= bumps <= 100, sweep, towers, copies >= 1, "
+            raise ValueError(f"need w, window-w, lr > 0, 1 <= bumps <= 100, sweep and copies >= 1, "
                              f"optimizer adam or sgd and grid a multiple of every N in sweep; got {self}")
 
 
@@ -155,43 +151,6 @@ def slope(ns, errors):
     return float(((u - u.mean()) * (v - v.mean())).sum() / ((u - u.mean()) ** 2).sum())
 
 
-def towers(x_edges, y_edges, h, w, heights=None):
-    """Return Ch.4's network of towers [4.6]: x-steps and y-steps, then one neuron per cell (i, j) weighting x-steps
-    i, i + 1 and y-steps j, j + 1 by h, −h, h, −h, with bias −3h/2: ≈ 1 inside the cell, ≈ 0 outside. With
-    ``heights`` (K, L) an output neuron sums the towers so weighted; without, the one tower is the output."""
-    k, l, edges = len(x_edges) - 1, len(y_edges) - 1, torch.cat([x_edges, y_edges])
-    w1 = torch.zeros(len(edges), 2, dtype=DT)
-    w1[:k + 1, 0], w1[k + 1:, 1] = w, w  # (2(K+1), 2): a step in x or in y
-    i, j = (index.reshape(-1) for index in torch.meshgrid(torch.arange(k), torch.arange(l), indexing="ij"))
-    w2, cell = torch.zeros(k * l, len(edges), dtype=DT), torch.arange(k * l)
-    w2[cell, i], w2[cell, i + 1], w2[cell, k + 1 + j], w2[cell, k + 2 + j] = h, -h, h, -h  # (KL, 2(K+1))
-    layers = [(w1, -w * edges), (w2, torch.full((k * l,), -1.5 * h, dtype=DT))]  # b = −3h/2
-    if heights is not None:
-        layers.append((heights.reshape(1, -1), torch.zeros(1, dtype=DT)))
-    return network((2, len(edges), k * l) + ((1,) if heights is not None else ()), *zip(*layers))
-
-
-def plane(n=200):
-    """Return the (n², 2) midpoints of an n × n grid on the unit square (none on a step point k/10 or k/20)."""
-    u = (torch.arange(n, dtype=DT) + 0.5) / n
-    return torch.cartesian_prod(u, u)
-
-
-def smooth_bump(p):
-    """Return our 2-D target (the book names none): the smooth bump 0.1 + 0.8 exp(−10 |p − (½, ½)|²), in (0, 1)."""
-    return 0.1 + 0.8 * torch.exp(-10 * ((p - 0.5) ** 2).sum(-1))
-
-
-def tower_grid(k, h, w, p):
-    """Return (network, its average deviation from σ⁻¹ of the bump, the ideal K × K staircase's) over points p."""
-    g, edges = sigma_inverse(smooth_bump(p)), torch.arange(k + 1, dtype=DT) / k
-    cells = (torch.bucketize(p[:, 0].contiguous(), edges, right=True) - 1) * k + \
-        torch.bucketize(p[:, 1].contiguous(), edges, right=True) - 1
-    heights = torch.stack([torch.quantile(g[cells == c], 0.5) for c in range(k * k)])
-    net = towers(edges, edges, h, w, heights)
-    return net, deviation(net, p, g), float((heights[cells] - g).abs().mean())
-
-
 def shifted_copies(m, n, w, x):
     """Return (zᴸ, the same staircase with ideal steps H(x − s)) at x for the sum of m n-bump staircases for
     σ⁻¹∘f/m, copy k's step points shifted by k/(mn), one more bin at each end so that every copy covers [0, 1]."""
@@ -226,16 +185,7 @@ def trained(cfg, seed):
     return net
 
 
-def tower_levels(h, w, p, margin=0.005):
-    """Return the [4.6] tower's least output inside, most outside, and most outside in both x and y, ≥ margin
-    from its walls."""
-    a = Sigmoid.fn(weighted_output(towers(*TOWER, h, w), p))
-    out_x, out_y = (p[:, 0] - 0.5).abs() - 0.1, (p[:, 1] - 0.5).abs() - 0.2  # > 0 outside [0.4, 0.6] × [0.3, 0.7]
-    return (float(a[(out_x < -margin) & (out_y < -margin)].min()), float(a[(out_x > margin) | (out_y > margin)].max()),
-            float(a[(out_x > margin) & (out_y > margin)].max()))
-
-
-def measure(cfg, x, p):
+def measure(cfg, x):
     """Return every construction's numbers (they draw no random numbers: the same for every seed)."""
     bump = weighted_output(staircase(*BUMP, cfg.w), x)
     sweep, fives = error_vs_n(cfg), {how: five_bumps(cfg.bumps, how, cfg.w) for how in ("median", "mean")}
@@ -251,9 +201,6 @@ def measure(cfg, x, p):
                        "w_fixed": [row[1] for row in sweep.values()],
                        "slope_w_scaled": slope(cfg.sweep, [row[0] for row in sweep.values()]),
                        "slope_w_fixed": slope(cfg.sweep, [row[1] for row in sweep.values()])},
-        "tower": dict(zip(("inside_min", "outside_max", "outside_both_max"), tower_levels(cfg.tower_h, cfg.w, p))),
-        "tower_grid": {f"{k}x{k}_h{h:g}": dict(zip(("deviation", "ideal"), tower_grid(k, h, cfg.w, p)[1:]))
-                       for k in cfg.towers for h in (cfg.tower_h, 3 * cfg.tower_h)},
         "wiggly": {"limits": Wiggly.fn(torch.tensor([-50.0, 50.0], dtype=DT)).tolist()}
                   | {f"five_bumps_w{w:g}": {a.name: five_bumps(cfg.bumps, w=w, activation=a)[1] for a in (Wiggly, Sigmoid)}
                      for w in (cfg.w, 100.0)}
@@ -265,16 +212,15 @@ def measure(cfg, x, p):
 PANELS = [("x", "output of the hidden neuron", "the step at s = −b/w = 0.4"),
           ("x", "weighted output zᴸ", "a bump: h = 0.8 on [0.4, 0.6)"), ("z", "", "another activation"),
           ("x", "zᴸ", "5 bumps for σ⁻¹∘f"), ("x", "σ(zᴸ)", "after the output neuron's σ"),
-          ("N bumps", "average deviation", "the error against N"), ("x", "y", "a tower: h = {h:g}, b = −3h/2"),
-          ("x", "y", "{k} × {k} towers (h = {h:g}) for 0.1 + 0.8 exp(−10|p − ½|²)"),
+          ("N bumps", "average deviation", "the error against N"),
           ("x", "|zᴸ − the ideal steps|", "windows of failure: M copies, w = {w:g}")]
 
 
-def figure(cfg, x, p, nets, errors):
-    """Return the book's pictures [4.1]–[4.8], 3 × 3, titled by PANELS."""
-    drawing, axes = plt.subplots(3, 3, figsize=(15, 12))
-    (step_ax, bump_ax, s_ax), (stair_ax, f_ax, n_ax), (tower_ax, grid_ax, window_ax) = axes
-    k = cfg.towers[0]
+def figure(cfg, x, nets, errors):
+    """Return the book's pictures [4.1]–[4.5], [4.7], [4.8], 2 × 4, titled by PANELS (the towers: chap4_towers)."""
+    drawing, axes = plt.subplots(2, 4, figsize=(20, 8))
+    (step_ax, bump_ax, s_ax, stair_ax), (f_ax, n_ax, window_ax, spare) = axes
+    spare.axis("off")
     for w in (3, 8, 100, 999):
         step_ax.plot(x, Sigmoid.fn(w * (x - 0.4)), label=f"w = {w}, b = {-0.4 * w:g}")
     for activation in (Sigmoid, Wiggly):
@@ -288,15 +234,11 @@ def figure(cfg, x, p, nets, errors):
     for key, label in (("w_scaled", f"w = {cfg.w:g}·N/5"), ("w_fixed", f"w = {cfg.w:g}")):
         n_ax.loglog(errors["N"], errors[key], marker="o", label=label)
     n_ax.loglog(errors["N"], [errors["w_scaled"][0] * errors["N"][0] / n for n in errors["N"]], "k:", label="∝ 1/N")
-    for ax, net in ((tower_ax, towers(*TOWER, cfg.tower_h, cfg.w)), (grid_ax, tower_grid(k, cfg.tower_h, cfg.w, p)[0])):
-        image = ax.imshow(Sigmoid.fn(weighted_output(net, p)).reshape(200, 200).T.numpy(), origin="lower",
-                          extent=(0, 1, 0, 1), vmin=0, vmax=1)
-    drawing.colorbar(image, ax=grid_ax, label="σ(zᴸ)")
     for m in cfg.copies:
         z, ideal = shifted_copies(m, cfg.bumps, cfg.window_w, x)
         window_ax.plot(x, (z - ideal).abs(), label=f"M = {m}")
     for ax, (xlabel, ylabel, title) in zip(axes.flat, PANELS):
-        ax.set(xlabel=xlabel, ylabel=ylabel, title=title.format(k=k, h=cfg.tower_h, w=cfg.window_w))
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=title.format(w=cfg.window_w))
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     drawing.tight_layout()
@@ -305,8 +247,8 @@ def figure(cfg, x, p, nets, errors):
 
 def run(cfg, data, logs):
     """Build and measure each construction once, train the [1, 2N, 1] network once a seed; record and draw."""
-    book_x, x, p = torch.arange(100, dtype=DT) / 100, (torch.arange(1000, dtype=DT) + 0.5) / 1000, plane()
-    shared, (five, _), (means, _) = measure(cfg, x, p), *(five_bumps(cfg.bumps, how, cfg.w) for how in ("median", "mean"))
+    book_x, x = torch.arange(100, dtype=DT) / 100, (torch.arange(1000, dtype=DT) + 0.5) / 1000
+    shared, (five, _), (means, _) = measure(cfg, x), *(five_bumps(cfg.bumps, how, cfg.w) for how in ("median", "mean"))
     median, n_most = shared["five_bumps"]["median"]["deviation"], shared["error_vs_n"]["w_scaled"][-1]
     failures = ", ".join(f"{row['failure']:.2f}" for row in shared["windows"].values())
     for log in (log for log in logs if not log.history):
@@ -316,11 +258,10 @@ def run(cfg, data, logs):
             (("trained", net), ("constructed", five))}}
         print(f"{cfg.bumps} bumps: average deviation {median:.3f} (means {shared['five_bumps']['mean']['deviation']:.3f};"
               f" book, 5 bumps: ≤ 0.40, best 0.372); {cfg.sweep[-1]} bumps {n_most:.4f}, slope "
-              f"{shared['error_vs_n']['slope_w_scaled']:.2f}; a tower {shared['tower']['inside_min']:.4f} inside, "
-              f"{shared['tower']['outside_max']:.4f} outside; windows of failure, M = {', '.join(map(str, cfg.copies))}:"
+              f"{shared['error_vs_n']['slope_w_scaled']:.2f}; windows of failure, M = {', '.join(map(str, cfg.copies))}:"
               f" {failures}; "
               f"trained ({cfg.optimizer}, seed {log.seed}) {learnt['deviation']:.3f}")
         log.extra |= shared | {"trained": learnt}
         log.epoch(0, {"deviation/five_bumps": median, "deviation/trained": learnt["deviation"]}, network=None)
         nets = {f"{cfg.bumps} bumps, medians": five, f"{cfg.bumps} bumps, means": means, f"trained, seed {log.seed}": net}
-        log.figure("universality", figure(cfg, x, p, nets, shared["error_vs_n"]))
+        log.figure("universality", figure(cfg, x, nets, shared["error_vs_n"]))

@@ -1,11 +1,12 @@
-"""Ch.4's constructions, read off the networks that compute them: steps, bumps, 5 bumps, towers, windows."""
+"""Ch.4's constructions, read off the networks that compute them: steps, bumps, 5 bumps, towers (chap4_towers), windows."""
 
 import pytest
 import torch
 
-from experiments.chap4_universality import (DT, Config, Wiggly, deviation, error_vs_n, five_bumps, plane, slope,
-                                            staircase, step, tower_grid, tower_levels, trained, weighted_output,
-                                            windows)
+from experiments import chap4_towers
+from experiments.chap4_towers import plane, tower_grid, tower_levels
+from experiments.chap4_universality import (DT, Config, Wiggly, deviation, error_vs_n, five_bumps, slope, staircase,
+                                            step, trained, weighted_output, windows)
 from repro.backprop import Sigmoid
 
 X = (torch.arange(1000, dtype=DT) + 0.5) / 1000  # midpoints of [0, 1]: none on a step point
@@ -95,3 +96,9 @@ def test_the_trained_network_beats_the_constructed_one(seed):
 def test_bad_configs_are_refused(field, value):
     with pytest.raises(ValueError, match="need"):
         Config(**{field: value})
+
+
+@pytest.mark.parametrize("field, value", [("tower_h", 0.0), ("towers", (0,)), ("towers", ())])
+def test_bad_tower_configs_are_refused(field, value):
+    with pytest.raises(ValueError, match="need"):
+        chap4_towers.Config(**{field: value})
