@@ -19,7 +19,6 @@ import torch
 from experiments.seeds_what_it_learned import CONFIG as VIDEOS
 from repro.data import Split
 from repro.plots import plot_curves
-from repro.report import Expected
 from repro.train import train_alongside, train_network
 
 CONFIG = replace(VIDEOS, train_size=1000, lmbda=0.0, epochs=400)
