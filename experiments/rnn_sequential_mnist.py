@@ -21,7 +21,6 @@ hide the explosions the figure is meant to show. Initialisation: repro/recurrent
 """
 
 import math
-import time
 from dataclasses import dataclass, replace
 
 import torch
@@ -99,7 +98,7 @@ LSTM_AHEAD = 1.5  # points of validation accuracy, every seed; ours 2.64-3.55 (a
 
 def train(cfg, data, log):
     """Train one seed with Adam on shuffled mini-batches, fresh or from its checkpoint; return the network."""
-    log.started = time.time()  # the seeds run one after another: its wall time counts from here
+    log.start_clock()  # the seeds run one after another: its wall time counts from its turn
     generator = torch.Generator().manual_seed(log.seed)  # the initialisation, then each epoch's order
     network = cfg.network(generator)
     optimizer = torch.optim.Adam(network.parameters(), lr=cfg.eta)
@@ -147,3 +146,4 @@ def run(cfg, data, logs):
         log.figure("speed_of_learning", plot_curves(
             {label: [math.nan] + values for label, values in curves.items()}, "Time step t (row of the image)",
             "Speed of learning ‖∂C/∂hₜ‖", f"{cfg.cell}, H = {cfg.hidden}{forget}, seed {log.seed}", log_y=True))
+        log.stop_clock()  # the next seeds' turns are not this run's time

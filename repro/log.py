@@ -158,7 +158,15 @@ class RunLog:
 
     @property
     def wall_time(self):
-        return self.wall_time_before + time.time() - self.started
+        return self.wall_time_before + (time.time() - self.started if self.started is not None else 0.0)
+
+    def start_clock(self):
+        """Count this run's wall time from now (its seed's turn, where seeds run one after another)."""
+        self.started = time.time()
+
+    def stop_clock(self):
+        """Stop counting this run's wall time (its seed is done while others still run)."""
+        self.wall_time_before, self.started = self.wall_time, None
 
     def hparam_metrics(self):
         """Return the HParams columns so far: peak and final accuracy of each split measured, final cost."""

@@ -60,3 +60,20 @@ def test_hparams_columns_hold_peak_and_final(run_dir):
     assert last["hparams/final_accuracy/test"] == pytest.approx(results["final"]["accuracy"], rel=1e-6)
     assert last["hparams/final_cost/train"] == pytest.approx(results["epochs"][-1]["cost/train"], rel=1e-6)
     assert not any(tag.endswith("/validation") for tag in last)  # this run measures train and test only
+
+
+def test_a_stopped_clock_keeps_the_runs_wall_time(tmp_path, monkeypatch):
+    """Seeds run one after another (rnn_sequential_mnist): a seed's wall time is its own turn, not the later seeds'."""
+    now = [1000.0]
+    monkeypatch.setattr("repro.log.time.time", lambda: now[0])
+    log = RunLog("chap3_crossentropy", "default", 0, {}, logdir=tmp_path)
+    now[0] += 5.0  # waiting for its turn
+    log.start_clock()
+    now[0] += 30.0  # its turn
+    log.stop_clock()
+    now[0] += 60.0  # the later seeds' turns
+    assert log.wall_time == 30.0
+    log.start_clock()  # a later turn (a resumed run) adds to it
+    now[0] += 2.0
+    assert log.wall_time == 32.0
+    log.close()
