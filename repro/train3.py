@@ -44,6 +44,7 @@ class Network3Config:
     expanded: bool = False  # Ch.6 "Expanding the training data": 5n images, each shifted one pixel 4 ways
     select_on: str = "validation"  # report test accuracy at the best epoch of this split, as Ch.6
     backend: str = "manual"  # "manual": backprop called directly; "compiled": the same, torch.compile'd;
+    # "graphed": compiled and, on CUDA, replayed as a CUDA graph;
     # "function": loss.backward() through it; "autograd": torch's own backward
     device: str = "cpu"  # "cpu" or "cuda": where the data and the network live
 
