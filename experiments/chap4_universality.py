@@ -185,10 +185,12 @@ def trained(cfg, seed):
     return net
 
 
-def measure(cfg, x):
-    """Return every construction's numbers (they draw no random numbers: the same for every seed)."""
+def measure(cfg, x, fives):
+    """Return every construction's numbers (they draw no random numbers: the same for every seed).
+
+    ``fives``: the widget's networks, {"median" or "mean": (network, average deviation)}."""
     bump = weighted_output(staircase(*BUMP, cfg.w), x)
-    sweep, fives = error_vs_n(cfg), {how: five_bumps(cfg.bumps, how, cfg.w) for how in ("median", "mean")}
+    sweep = error_vs_n(cfg)
     short_sweep = replace(cfg, sweep=tuple(n for n in cfg.sweep if n <= 100))  # s(z) beside σ, for N ≤ 100
     return {
         "step": {"s": step(100.0, -40.0)[0], "rise": {f"w={w:g}": step(w, -0.4 * w)[1] for w in (8, 100, 999)}},
@@ -248,7 +250,8 @@ def figure(cfg, x, nets, errors):
 def run(cfg, data, logs):
     """Build and measure each construction once, train the [1, 2N, 1] network once a seed; record and draw."""
     book_x, x = torch.arange(100, dtype=DT) / 100, (torch.arange(1000, dtype=DT) + 0.5) / 1000
-    shared, (five, _), (means, _) = measure(cfg, x), *(five_bumps(cfg.bumps, how, cfg.w) for how in ("median", "mean"))
+    fives = {how: five_bumps(cfg.bumps, how, cfg.w) for how in ("median", "mean")}  # (network, deviation) each
+    shared, (five, _), (means, _) = measure(cfg, x, fives), fives["median"], fives["mean"]
     median, n_most = shared["five_bumps"]["median"]["deviation"], shared["error_vs_n"]["w_scaled"][-1]
     failures = ", ".join(f"{row['failure']:.2f}" for row in shared["windows"].values())
     for log in (log for log in logs if not log.history):

@@ -79,13 +79,11 @@ EXPECTED["hidden2"] = replace(EXPECTED["hidden2"], quick=dict(epochs=1), quick_b
 def speeds_of_learning(network, x, y):
     """Return, per seed, {"speed/layer<l>": ‖δˡ‖ of each hidden layer, "speed/weights_layer<l>": ‖∂C/∂wˡ‖ of
     every layer}, both averaged over the examples (BP3 and BP4, by hand)."""
-    nabla_w, nabla_b, _ = network.backprop(x, y)  # each (seeds, n_l) and (seeds, n_l, n_l-1)
-    speeds = [{} for _ in range(network.seeds)]
-    for l, (weights, biases) in enumerate(zip(nabla_w, nabla_b), start=1):
-        for seed, (w_norm, b_norm) in enumerate(zip((weights / len(x)).norm(dim=(-2, -1)).tolist(),
-                                                    (biases / len(x)).norm(dim=-1).tolist())):
-            speeds[seed] |= {f"speed/weights_layer{l}": w_norm} | ({f"speed/layer{l}": b_norm} if l < len(nabla_b) else {})
-    return speeds
+    nabla_w, nabla_b, _ = network.backprop(x, y)  # each (seeds, n_l, n_l-1) and (seeds, n_l)
+    hidden = torch.stack([(nabla / len(x)).norm(dim=-1) for nabla in nabla_b[:-1]], 1).tolist()  # (seeds, L - 1)
+    weights = torch.stack([(nabla / len(x)).norm(dim=(-2, -1)) for nabla in nabla_w], 1).tolist()  # (seeds, L)
+    return [{f"speed/layer{l}": speed for l, speed in enumerate(b, 1)}
+            | {f"speed/weights_layer{l}": norm for l, norm in enumerate(w, 1)} for b, w in zip(hidden, weights)]
 
 
 def track_speeds(cfg, data, logs):

@@ -102,7 +102,8 @@ def train(cfg, data, log):
     generator = torch.Generator().manual_seed(log.seed)  # the initialisation, then each epoch's order
     network = cfg.network(generator)
     optimizer = torch.optim.Adam(network.parameters(), lr=cfg.eta)
-    x, y = data.training.images[:cfg.train_size], data.training.first(cfg.train_size).one_hot()
+    training = data.training.first(cfg.train_size)
+    x, y = training.images, training.one_hot()
     split = getattr(data, cfg.evaluation)
     for epoch in range(log.resume(network, generator, optimizer), cfg.epochs):
         order, total, batches = torch.randperm(len(x), generator=generator), 0.0, len(x) // cfg.mini_batch_size

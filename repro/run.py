@@ -49,8 +49,8 @@ def evaluate_run(args):
         network = Network.side_by_side([network])
         metrics = accuracy(network, data.validation, "validation")[0] | accuracy(network, data.test, "test")[0]
     else:
-        network = Network.side_by_side([network])
-        metrics = evaluate(network, {"validation": data.validation, "test": data.test}, cfg.lmbda, cfg.regularization)[0]
+        splits = {"validation": data.validation, "test": data.test}
+        metrics = evaluate(Network.side_by_side([network]), splits, cfg.lmbda, cfg.regularization)[0]
     for split in ("validation", "test"):
         print(f"{split}: {metrics[f'correct/{split}']} / {len(getattr(data, split))}")
 

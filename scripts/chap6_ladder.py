@@ -36,10 +36,14 @@ from repro.train import MANUAL, sgd, train_step
 RUNGS = [name for name, cfg in chap6_conv.VARIANTS.items() if cfg.expanded]
 
 
+def sizes(args):
+    """Return the epochs and training size this command overrides (tests), as config fields."""
+    return {key: value for key, value in (("epochs", args.epochs), ("train_size", args.train_size)) if value}
+
+
 def rung_config(name, args):
-    """Return the rung's book configuration, with this command's device, backend and (for tests) sizes."""
-    sizes = {key: value for key, value in (("epochs", args.epochs), ("train_size", args.train_size)) if value}
-    return replace(chap6_conv.VARIANTS[name], device=args.device, backend=args.backend, **sizes)
+    """Return the rung's book configuration, with this command's device, backend and sizes."""
+    return replace(chap6_conv.VARIANTS[name], device=args.device, backend=args.backend, **sizes(args))
 
 
 def steps(cfg):
@@ -97,16 +101,17 @@ def climb(args, rows, data_path):
             print(f"{name}: not reached ({row['projected_s'] / 60:.1f} min projected, {max(left, 0) / 60:.1f} left)")
             continue
         begun = time.perf_counter()
-        sizes = [f"--{key}={value}" for key, value in (("epochs", args.epochs), ("train-size", args.train_size)) if value]
+        overrides = [f"--{key.replace('_', '-')}={value}" for key, value in sizes(args).items()]
         repro_run(["chap6_conv", "--variant", name, "--seed", *map(str, args.seeds), "--device", args.device,
-                   "--backend", args.backend, "--logdir", str(args.logdir), *sizes]
+                   "--backend", args.backend, "--logdir", str(args.logdir), *overrides]
                   + (["--data", data_path] if data_path else []))
         row["ran"], row["wall_s"] = True, time.perf_counter() - begun
 
 
 def arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rungs", nargs="+", default=RUNGS, choices=RUNGS, help="default: all eight, in order")
+    parser.add_argument("--rungs", nargs="+", default=RUNGS, choices=RUNGS, metavar="RUNG",
+                        help=f"some of {', '.join(RUNGS)} (default: all, in that order)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--backend", default="graphed", help="repro's backend (default graphed: CUDA graphs)")
@@ -119,7 +124,12 @@ def arguments(argv=None):
     parser.add_argument("--step-us", type=float, default=40.0, help="with --plan: the assumed µs a step")
     parser.add_argument("--epochs", type=int, help="override every rung's epochs (tests)")
     parser.add_argument("--train-size", type=int, help="override every rung's images before expansion (tests)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    try:  # a bad backend, a device torch lacks, a bad size: one line now, before any data or time is spent
+        [rung_config(name, args) for name in args.rungs]
+    except ValueError as error:
+        parser.error(str(error))
+    return args
 
 
 def ladder(argv=None):

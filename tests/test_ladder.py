@@ -40,3 +40,10 @@ def test_rungs_that_do_not_fit_the_budget_are_recorded_not_run(tmp_path):
                                    "--probe", "3", "--backend", "manual", "--device", "cpu", "--budget-minutes", "0",
                                    "--logdir", str(tmp_path)])
     assert summary["rungs"]["expanded"]["ran"] is False and not (tmp_path / "chap6_conv").exists()
+
+
+def test_a_bad_backend_is_refused_in_one_line_before_anything_is_written(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        chap6_ladder.ladder(["--backend", "numpy", "--logdir", str(tmp_path / "logs")])
+    assert exit_.value.code == 2 and "backend must be one of" in capsys.readouterr().err
+    assert not (tmp_path / "logs").exists()
