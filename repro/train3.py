@@ -87,6 +87,11 @@ def train_one_epoch(network, x, y, cfg, optimizer, generators, desc=""):
         x_batch, y_batch = x[..., k:k + m, :], y[..., k:k + m, :]
         z = train_step(network, x_batch, y_batch, cfg.backend, cfg.eta, cfg.eta * l2, optimizer, masks)
         total += network.cost_function.fn(z, y_batch).mean(-1)
+    return training_cost(network, total, batches, l2)
+
+
+def training_cost(network, total, batches, l2):
+    """Return each seed's network3 training cost: its mini-batches' mean costs ``total`` over ``batches``, + L2."""
     squared = [(w ** 2).flatten(1).sum(1).tolist() for w in network.weights]  # ‖w‖² per layer, per seed
     return [cost / batches + 0.5 * l2 * sum(layer[seed] for layer in squared)  # in Python floats, as network3
             for seed, cost in enumerate(total.tolist())]

@@ -1,151 +1,318 @@
-"""Chapter 6's 250,000-image rungs in one command: ``python scripts/chap6_ladder.py --device cuda --logdir DIR``.
+"""Chapter 6's 250,000-image rungs in one GPU window: ``python scripts/chap6_ladder.py --minutes 9 --out DIR``.
 
 The rungs of chap6_conv that train on the expanded set (expanded, fc300, fc1000, double_fc,
-double_fc300, double_fc1000, dropout, ensemble), seeds 0-2, each architecture's seeds side by
-side (the ensemble: its 5 nets per seed, 15 in all), the data resident on the device, and the
-step compiled and, on CUDA, replayed as a CUDA graph (``--backend graphed``: at m = 10 a step
-is a few microseconds of arithmetic, and launching its kernels one by one is the cost). Every
-run is an ordinary run folder, written as ``python -m repro.run chap6_conv --variant V --seed
-0 1 2`` writes it, so ``make report`` and ``pytest -m full -k chap6`` read them.
+double_fc300, double_fc1000, dropout, ensemble), seeds 0-2, about 11 million steps of m = 10
+in all. A lent GPU comes for minutes at a time, so the command is built around its own clock,
+which starts at its first line and stops at ``--minutes``:
 
-First each rung's step is timed (``--probe`` steps after a warm-up that compiles it) and its
-run projected: steps × seconds a step, plus the warm-up again (the run compiles its own step). ``--time-only`` stops there. Otherwise the rungs run in
-order while the next one's projection fits what is left of ``--budget-minutes``; the rest are
-recorded as not reached. ``ladder.json`` in DIR says what ran, how long, and what did not.
-``--plan`` counts the steps alone and prices them at ``--step-us`` (no device needed).
+1. Smoke test (at most ``--smoke-minutes``): for every rung not yet recorded under
+   ``--results``, build its pack (repro/graphed.py: its seeds side by side, each on its own
+   expanded set), capture ``--steps-per-replay`` steps as a CUDA graph (a pack whose capture
+   fails steps eagerly, and says so), time its steps alone and its evaluation, and read the
+   GPU's peak memory. The ensemble's 15 networks are the dropout configuration's seeds 0-14,
+   so the dropout rung's seeds 0-2 are its first three (one pack trains both rungs).
+2. Plan: time the packs' steps together (their streams overlap), project the time to finish
+   every pack, evaluation included, and drop the dearest pack per book number until the
+   projection fits what is left of the clock. ``--dry-run`` stops here.
+3. Climb: epoch by epoch, all chosen packs together; each rung, once finished, writes its
+   records (``results/chap6_conv/<rung>/seed<k>.json``: results.json with its recipe and this
+   command) into DIR/chap6_ladder.tar.gz at once, so a command killed later loses no finished
+   rung. Unpacked at the repository's root they land in ``results/``, and the next window
+   skips those rungs. DIR/ladder.json says what was measured, planned and run.
 
-    python scripts/chap6_ladder.py --plan --step-us 40
-    python scripts/chap6_ladder.py --device cuda --time-only
-    python scripts/chap6_ladder.py --device cuda --budget-minutes 9 --logdir logs-gpu
+    python scripts/chap6_ladder.py --dry-run --device cpu --train-size 50 --epochs 1
+    PYTHONPATH=. python3 scripts/chap6_ladder.py --minutes 9 --out $OUT --data data/mnist.pkl.gz
 """
 
-import argparse
-import json
 import time
-from dataclasses import replace
-from pathlib import Path
 
-import torch
+STARTED = time.monotonic()  # the command's clock: everything after this line counts against --minutes
 
-from experiments import chap6_conv
-from repro.data import expanded, load_mnist
-from repro.network import Network
-from repro.run import main as repro_run
-from repro.train import MANUAL, sgd, train_step
+import argparse  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import tarfile  # noqa: E402
+from dataclasses import asdict, replace  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import torch  # noqa: E402
+
+from experiments import chap6_conv  # noqa: E402
+from repro import graphed  # noqa: E402
+from repro.data import expanded, load_mnist  # noqa: E402
+from repro.log import RunLog  # noqa: E402
+from repro.records import write_atomically  # noqa: E402
+from repro.train3 import evaluate, print_epoch, training_cost  # noqa: E402
 
 RUNGS = [name for name, cfg in chap6_conv.VARIANTS.items() if cfg.expanded]
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def sizes(args):
-    """Return the epochs and training size this command overrides (tests), as config fields."""
-    return {key: value for key, value in (("epochs", args.epochs), ("train_size", args.train_size)) if value}
-
-
-def rung_config(name, args):
-    """Return the rung's book configuration, with this command's device, backend and sizes."""
-    return replace(chap6_conv.VARIANTS[name], device=args.device, backend=args.backend, **sizes(args))
-
-
-def steps(cfg):
-    """Return the SGD steps of one run of cfg: every seed (and ensemble member) side by side takes them at once."""
-    return cfg.epochs * (5 * cfg.train_size if cfg.expanded else cfg.train_size) // cfg.mini_batch_size
-
-
-@torch.no_grad()
-def seconds_per_step(cfg, nets, data, probe, warm_up=20):
-    """Return (seconds a step of ``nets`` networks side by side, seconds of the warm-up that compiled it)."""
-    generators = [torch.Generator().manual_seed(k) for k in range(nets)]
-    network = Network.side_by_side([cfg.network(generator) for generator in generators])
-    masks_from = [torch.Generator(device=cfg.device).manual_seed(k) for k in range(nets)]
-    training = expanded(data.training.first(max(1, (warm_up + probe) * cfg.mini_batch_size // 5)), generators[0])
-    x, y, m = training.images, training.one_hot(), cfg.mini_batch_size
-    optimizer = sgd(network, cfg.eta, 0.0) if cfg.backend not in MANUAL else None
-    synchronize = torch.cuda.synchronize if cfg.device.startswith("cuda") else (lambda: None)
-    started = time.perf_counter()
-    for count, k in enumerate(range(0, (warm_up + probe) * m, m)):
-        if count == warm_up:
-            synchronize()
-            compiled, started = time.perf_counter() - started, time.perf_counter()
-        with torch.enable_grad():
-            train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, 0.0, optimizer,
-                       network.dropout_masks(m, masks_from))
-    synchronize()
-    return (time.perf_counter() - started) / probe, compiled
-
-
-def plan(args, data=None):
-    """Return {rung: {steps, nets, and, given data, seconds a step, warm-up seconds and projected seconds}}."""
-    rows = {}
-    for name in args.rungs:
-        cfg = rung_config(name, args)
-        nets = len(args.seeds) * cfg.ensemble
-        row = rows[name] = {"steps": steps(cfg), "nets": nets}
-        if data is None:
-            row["projected_s"] = row["steps"] * args.step_us * 1e-6
-            print(f"{name}: {nets} nets side by side, {row['steps']:,} steps -> {row['projected_s'] / 60:.1f} min")
-            continue
-        row["seconds_per_step"], row["warm_up_s"] = seconds_per_step(cfg, nets, data, args.probe)
-        row["projected_s"] = row["steps"] * row["seconds_per_step"] + row["warm_up_s"]  # the run compiles it again
-        print(f"{name}: {nets} nets side by side, {row['steps']:,} steps at {1e6 * row['seconds_per_step']:.0f} µs "
-              f"-> {row['projected_s'] / 60:.1f} min (warm-up and compile {row['warm_up_s']:.1f} s)")
-    return rows
-
-
-def climb(args, rows, data_path):
-    """Run the rungs in order while each one's projection fits the budget left; mark the others not reached."""
-    started = time.perf_counter()
-    for name, row in rows.items():
-        left = args.budget_minutes * 60 - (time.perf_counter() - started)
-        if row["projected_s"] > left:
-            row["ran"] = False
-            print(f"{name}: not reached ({row['projected_s'] / 60:.1f} min projected, {max(left, 0) / 60:.1f} left)")
-            continue
-        begun = time.perf_counter()
-        overrides = [f"--{key.replace('_', '-')}={value}" for key, value in sizes(args).items()]
-        repro_run(["chap6_conv", "--variant", name, "--seed", *map(str, args.seeds), "--device", args.device,
-                   "--backend", args.backend, "--logdir", str(args.logdir), *overrides]
-                  + (["--data", data_path] if data_path else []))
-        row["ran"], row["wall_s"] = True, time.perf_counter() - begun
+def clock():
+    return time.monotonic() - STARTED
 
 
 def arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rungs", nargs="+", default=RUNGS, choices=RUNGS, metavar="RUNG",
-                        help=f"some of {', '.join(RUNGS)} (default: all, in that order)")
+                        help=f"some of {', '.join(RUNGS)} (default: all)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--backend", default="graphed", help="repro's backend (default graphed: CUDA graphs)")
-    parser.add_argument("--logdir", type=Path, default=Path("logs"))
+    parser.add_argument("--minutes", type=float, default=9.0, help="the deadline, from the command's first line")
+    parser.add_argument("--smoke-minutes", type=float, default=2.0, help="the most the smoke test may take")
+    parser.add_argument("--steps-per-replay", type=int, default=50, help="steps captured in one CUDA graph")
+    parser.add_argument("--replays", type=int, default=4, help="replays timed per measurement")
+    parser.add_argument("--results", type=Path, default=ROOT / "results", help="recorded rungs are skipped")
+    parser.add_argument("--out", type=Path, default=Path("logs/ladder"), help="where the archive and ladder.json go")
+    parser.add_argument("--logdir", type=Path, default=Path("logs"), help="the run folders")
     parser.add_argument("--data", help="mnist.pkl.gz, where it is not the installed one")
-    parser.add_argument("--budget-minutes", type=float, default=float("inf"), help="run rungs while they fit")
-    parser.add_argument("--probe", type=int, default=200, help="steps timed per rung, after 20 of warm-up")
-    parser.add_argument("--time-only", action="store_true", help="time and project every rung, train nothing")
-    parser.add_argument("--plan", action="store_true", help="count steps and price them at --step-us; no device")
-    parser.add_argument("--step-us", type=float, default=40.0, help="with --plan: the assumed µs a step")
+    parser.add_argument("--commit", help="the git commit of this tree, where it has no .git (the GPU machine)")
+    parser.add_argument("--dry-run", action="store_true", help="smoke-test, measure and plan; train nothing")
     parser.add_argument("--epochs", type=int, help="override every rung's epochs (tests)")
     parser.add_argument("--train-size", type=int, help="override every rung's images before expansion (tests)")
     args = parser.parse_args(argv)
-    try:  # a bad backend, a device torch lacks, a bad size: one line now, before any data or time is spent
+    try:  # a device torch lacks, a bad size: one line now, before any data or time is spent
         [rung_config(name, args) for name in args.rungs]
     except ValueError as error:
         parser.error(str(error))
     return args
 
 
+def rung_config(name, args):
+    """Return the rung's book configuration, on this command's device, with its test-size overrides."""
+    sizes = {key: value for key, value in (("epochs", args.epochs), ("train_size", args.train_size)) if value}
+    return replace(chap6_conv.VARIANTS[name], device=args.device, backend="graphed", **sizes)
+
+
+def record_path(results, rung, seed):
+    return results / "chap6_conv" / rung / f"seed{seed}.json"
+
+
+def nets_of(rung, args):
+    """Return the seeds of the networks a rung needs: the ensemble's seed s votes with nets 5s … 5s + 4."""
+    ensemble = chap6_conv.VARIANTS[rung].ensemble
+    return [seed * ensemble + k for seed in args.seeds for k in range(ensemble)]
+
+
+def wanted_packs(args):
+    """Return {member configuration: {"rungs": [...], "seeds": [...]}} for the rungs not yet recorded."""
+    packs = {}
+    for rung in args.rungs:
+        if all(record_path(args.results, rung, seed).exists() for seed in args.seeds):
+            print(f"{rung}: recorded in {args.results}, skipped")
+            continue
+        pack = packs.setdefault(replace(rung_config(rung, args), ensemble=1), {"rungs": [], "seeds": []})
+        pack["rungs"].append(rung)
+        pack["seeds"] = sorted(set(pack["seeds"]) | set(nets_of(rung, args)))
+    return packs
+
+
+def training_sets(data, seeds):
+    """Return (images, labels, {seed: generator state after drawing}) of each seed's expanded set, stacked.
+
+    Drawn as train_side_by_side draws them: the set from the seed's generator, then the network.
+    """
+    images, labels, states = [], [], {}
+    for seed in seeds:
+        generator = torch.Generator().manual_seed(seed)
+        split = expanded(data.training, generator)
+        images.append(split.images)
+        labels.append(split.one_hot())
+        states[seed] = generator.get_state()
+    return torch.stack(images), torch.stack(labels), states
+
+
+def build(cfg, wanted, sets, args):
+    """Return a Pack of cfg's networks for the wanted seeds, drawn after their sets, with its logs."""
+    images, labels, states = sets
+    generators = [torch.Generator().set_state(states[seed]) for seed in wanted["seeds"]]
+    members = [cfg.network(generator) for generator in generators]
+    dropout_generators = [torch.Generator(device=args.device).manual_seed(seed) for seed in wanted["seeds"]]
+    order = list(states)
+    pack = graphed.Pack(cfg, members, images, labels, [order.index(seed) for seed in wanted["seeds"]],
+                        dropout_generators)
+    pack.rungs, pack.name, pack.epoch = wanted["rungs"], "+".join(wanted["rungs"]), 0
+    pack.seeds, pack.logs = wanted["seeds"], []
+    return pack
+
+
+def smoke_test(pack, data, args):
+    """Capture the pack's graphs; return what a step alone and an evaluation cost (and what failed)."""
+    steps, tail = args.steps_per_replay, pack.steps_per_epoch % args.steps_per_replay
+    if pack.cuda:
+        for length in {steps, tail} - {0}:
+            pack.capture(length)
+    saved = pack.snapshot()
+    row = {"nets": len(pack.seeds), "graph": bool(pack.graphs) and pack.fallback is None,
+           "fallback": pack.fallback, "seconds_per_step": graphed.seconds_per_step([pack], steps, args.replays)}
+    started = time.perf_counter()
+    evaluate(pack.network, data, [-1.0] * len(pack.seeds))  # validation, then test (all "best"): the most it costs
+    pack.network.train()
+    row["evaluation_s"] = time.perf_counter() - started
+    pack.restore(saved)
+    print(f"{pack.name}: {row['nets']} nets, {1e6 * row['seconds_per_step']:.0f} µs a step alone, evaluation "
+          f"{row['evaluation_s']:.2f} s, " + ("CUDA graph" if row["graph"] else f"eager ({pack.fallback or 'CPU'})"),
+          flush=True)
+    return row
+
+
+def projected_s(packs, seconds_per_step, rows):
+    """Return the seconds to finish every pack together: each step at the packs' joint speed, plus evaluations."""
+    epochs = max(pack.cfg.epochs - pack.epoch for pack in packs)
+    return epochs * packs[0].steps_per_epoch * seconds_per_step + sum(
+        (pack.cfg.epochs - pack.epoch) * rows[pack.name]["evaluation_s"] for pack in packs)
+
+
+def plan(packs, rows, args):
+    """Return the packs that finish before the deadline when run together, dropping the dearest per book number."""
+    chosen = list(packs)
+    while chosen:
+        saved = [pack.snapshot() for pack in chosen]
+        together = graphed.seconds_per_step(chosen, args.steps_per_replay, args.replays)
+        for pack, state in zip(chosen, saved):
+            pack.restore(state)
+        need, left = 1.1 * projected_s(chosen, together, rows) + 10, args.minutes * 60 - clock()  # 10% and 10 s spare
+        print(f"together {', '.join(p.name for p in chosen)}: {1e6 * together:.0f} µs a step, "
+              f"{need / 60:.1f} min projected, {left / 60:.1f} min left", flush=True)
+        if need <= left:
+            return chosen, together
+        dearest = max(chosen, key=lambda p: rows[p.name]["seconds_per_step"] * p.cfg.epochs / len(p.rungs))
+        chosen.remove(dearest)
+    return [], None
+
+
+def open_logs(pack, packs, rows, args):
+    """Give each network of the pack its run folder; the recipe says how the CUDA path made its numbers."""
+    variant = "dropout" if pack.rungs == ["ensemble"] else pack.rungs[0]  # the ensemble's members are dropout nets
+    recipe = {"threads": torch.get_num_threads(), "torch": torch.__version__, "dtype": "float32",
+              "device": torch.cuda.get_device_name() if pack.cuda else "cpu",
+              "cuda_graph": rows[pack.name]["graph"], "steps_per_replay": args.steps_per_replay,
+              "packed_with": [other.name for other in packs], "nets_in_pack": pack.seeds,
+              "dropout_masks": "one CUDA generator for the pack" if pack.cuda else "each seed's own generator"}
+    for seed in pack.seeds:
+        log = RunLog("chap6_conv", variant, seed, asdict(pack.cfg), args.logdir, recipe=recipe)
+        log.commit = args.commit or log.commit
+        pack.logs.append(log)
+
+
+def train_epoch(packs, data, args):
+    """One epoch of the packs together, then each network's evaluation and log line, as network3.SGD."""
+    graphed.train_epoch(packs, args.steps_per_replay)
+    for pack in packs:
+        best = [max((row["accuracy/validation"] for row in log.history), default=-1.0) for log in pack.logs]
+        costs = training_cost(pack.network, pack.cost, pack.steps_per_epoch,
+                              pack.cfg.lmbda * pack.cfg.mini_batch_size / pack.images.shape[1])
+        metrics = [row | {"cost/train": cost} for row, cost in zip(evaluate(pack.network, data, best), costs)]
+        print_epoch(pack.epoch, metrics, pack.logs)
+        for log, row in zip(pack.logs, metrics):
+            log.epoch(pack.epoch, row, None, save=False)  # the GPU machine is given back: no checkpoints
+        pack.network.train()
+        pack.epoch += 1
+
+
+def ensemble_records(pack, data, results, args):
+    """Return {seed: record} of the ensemble: each seed's plurality vote of its five members (Ch.6, 6.11)."""
+    pack.network.eval()
+    votes = {split: pack.network.predict(getattr(data, split).images) for split in ("validation", "test")}
+    records, size = {}, chap6_conv.VARIANTS["ensemble"].ensemble
+    for seed in args.seeds:
+        members = nets_of("ensemble", args)[args.seeds.index(seed) * size:][:size]
+        rows = [pack.seeds.index(member) for member in members]
+        metrics = {}
+        for split, vote in votes.items():
+            correct = int((chap6_conv.plurality(vote[rows]) == getattr(data, split).labels).sum())
+            metrics |= {f"accuracy/{split}": 100 * correct / len(vote[0]), f"correct/{split}": correct}
+        log = RunLog("chap6_conv", "ensemble", seed, asdict(replace(pack.cfg, ensemble=size)), args.logdir,
+                     recipe=pack.logs[0].recipe)
+        log.commit = args.commit or log.commit
+        log.epoch(0, metrics, None, save=False)
+        records[seed] = log.close(members=[{"seed": member, **{key: results[member][key] for key in ("peak", "final")}}
+                                           for member in members])
+    return records
+
+
+def finish(pack, data, archive, args):
+    """Close the pack's runs and add its rungs' records to the archive, written at once."""
+    results = {seed: log.close() for seed, log in zip(pack.seeds, pack.logs)}
+    command = " ".join(["python3", "scripts/chap6_ladder.py", *sys.argv[1:]])
+    for rung in pack.rungs:
+        records = ensemble_records(pack, data, results, args) if rung == "ensemble" else \
+            {seed: results[seed] for seed in args.seeds}
+        for seed, record in records.items():
+            archive[str(record_path(Path("results"), rung, seed))] = record | {"command": command}
+        print(f"{rung}: recorded, test at the best validation epoch "
+              f"{', '.join(format(r['peak']['accuracy'], '.2f') for r in records.values())} (seeds "
+              f"{', '.join(map(str, records))}); book {chap6_conv.EXPECTED[rung].book}", flush=True)
+    write_archive(archive, args)
+
+
+def write_archive(archive, args):
+    """Write DIR/chap6_ladder.tar.gz whole: every record so far and ladder.json."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, value in archive.items():
+            content = json.dumps(value, indent=2, allow_nan=False).encode()
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(content), int(time.time())
+            tar.addfile(info, io.BytesIO(content))
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_atomically(args.out / "chap6_ladder.tar.gz", lambda partial: partial.write_bytes(buffer.getvalue()))
+
+
+def climb(packs, data, archive, args):
+    """Train the packs together, epoch by epoch, while the next epoch fits the clock; record each as it finishes."""
+    epoch_s = 0.0
+    while active := [pack for pack in packs if pack.epoch < pack.cfg.epochs]:
+        if clock() + 1.2 * epoch_s > args.minutes * 60:
+            print(f"stopped at {clock() / 60:.1f} min: {', '.join(p.name for p in active)} unfinished", flush=True)
+            break
+        started = time.perf_counter()
+        train_epoch(active, data, args)
+        epoch_s = time.perf_counter() - started
+        print(f"[{clock():.0f} s] an epoch of {', '.join(p.name for p in active)} in {epoch_s:.1f} s", flush=True)
+        for pack in active:
+            pack.wall_s = getattr(pack, "wall_s", 0.0) + epoch_s
+            if pack.epoch == pack.cfg.epochs:
+                finish(pack, data, archive, args)
+
+
 def ladder(argv=None):
-    """Plan, time and climb the ladder as ``argv`` says; write DIR/ladder.json; return what it holds."""
+    """Smoke-test, plan and climb as ``argv`` says; write DIR/ladder.json (and the archive); return its summary."""
     args = arguments(argv)
-    data = None if args.plan else load_mnist(args.data).to(args.device)
-    rows = plan(args, data)
-    total = sum(row["projected_s"] for row in rows.values())
-    print(f"{sum(row['steps'] for row in rows.values()):,} steps in all, projected {total / 60:.1f} min"
-          + (f" at {args.step_us:g} µs a step (assumed)" if args.plan else ""))
-    if not (args.plan or args.time_only):
-        climb(args, rows, args.data)
-    summary = {"device": args.device, "backend": args.backend, "seeds": args.seeds, "plan_only": args.plan,
-               "time_only": args.time_only, "budget_minutes": args.budget_minutes, "rungs": rows}
-    args.logdir.mkdir(parents=True, exist_ok=True)
-    (args.logdir / "ladder.json").write_text(json.dumps(summary, indent=1, default=str))
+    summary = {"device": args.device, "minutes": args.minutes, "seeds": args.seeds, "dry_run": args.dry_run,
+               "smoke": {}, "chosen": [], "ran": {}}
+    archive = {"ladder.json": summary}
+    if wanted := wanted_packs(args):
+        # cuDNN picks its fastest kernels in the warm-up; full float32, as Theano's, not TF32 (torch's default there)
+        torch.backends.cudnn.benchmark, torch.backends.cudnn.allow_tf32 = True, False
+        torch.cuda.manual_seed_all(args.seeds[0])  # the packs' dropout masks on CUDA (repro/graphed.py)
+        data = load_mnist(args.data).to(args.device)
+        if args.train_size:
+            data = replace(data, training=data.training.first(args.train_size))
+        sets = training_sets(data, sorted({seed for pack in wanted.values() for seed in pack["seeds"]}))
+        packs = []
+        for cfg, pack_wanted in wanted.items():
+            if clock() > args.smoke_minutes * 60:
+                print(f"{'+'.join(pack_wanted['rungs'])}: not smoke-tested (the smoke test's minutes are spent)")
+                continue
+            packs.append(build(cfg, pack_wanted, sets, args))
+            summary["smoke"][packs[-1].name] = smoke_test(packs[-1], data, args)
+        if args.device.startswith("cuda"):
+            summary["peak_memory_gib"] = torch.cuda.max_memory_allocated() / 2 ** 30
+        chosen, together = plan(packs, summary["smoke"], args)
+        summary |= {"chosen": [pack.name for pack in chosen], "seconds_per_step_together": together,
+                    "smoke_done_s": clock()}
+        if chosen and not args.dry_run:
+            for pack in chosen:
+                open_logs(pack, chosen, summary["smoke"], args)
+            climb(chosen, data, archive, args)
+        summary["ran"] = {pack.name: {"epochs": pack.epoch, "of": pack.cfg.epochs, "wall_s": getattr(pack, "wall_s", 0)}
+                          for pack in chosen if not args.dry_run}
+    summary["clock_s"] = clock()
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "ladder.json").write_text(json.dumps(summary, indent=1, default=str))
+    write_archive(archive, args)
     return summary
 
 
