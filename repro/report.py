@@ -63,12 +63,14 @@ class ReportError(Exception):
 def finished_results(logdir):
     """Return every finished results.json under logdir, grouped by (experiment, variant).
 
-    A results.json that cannot be read is named in a warning on stderr and skipped.
+    logdir is a folder of run folders (logs/<experiment>/<run>/results.json) or of records
+    (results/<experiment>/<variant>/seed<k>.json, repro/results.py). A file that cannot be
+    read is named in a warning on stderr and skipped.
     """
     if not Path(logdir).is_dir():
         raise ReportError(f"{logdir} is not a folder of runs (python -m repro.run writes them under logs/)")
     runs = defaultdict(list)
-    for path in sorted(Path(logdir).glob("*/*/results.json")):
+    for path in sorted([*Path(logdir).glob("*/*/results.json"), *Path(logdir).glob("*/*/seed*.json")]):
         try:
             results = json.loads(path.read_text())
             if results.get("finished"):

@@ -43,10 +43,11 @@ from repro import graphed  # noqa: E402
 from repro.data import expanded, load_mnist  # noqa: E402
 from repro.log import RunLog  # noqa: E402
 from repro.records import write_atomically  # noqa: E402
+from repro.results import RESULTS, chosen_on_validation, record_path, recorded  # noqa: E402
 from repro.train3 import evaluate, print_epoch, training_cost  # noqa: E402
 
 RUNGS = [name for name, cfg in chap6_conv.VARIANTS.items() if cfg.expanded]
-ROOT = Path(__file__).resolve().parents[1]
+SPLITS = ("validation", "test")
 
 
 def clock():
@@ -59,15 +60,17 @@ def arguments(argv=None):
                         help=f"some of {', '.join(RUNGS)} (default: all)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--minutes", type=float, default=9.0, help="the deadline, from the command's first line")
+    parser.add_argument("--pack-size", type=int, default=3, help="networks of one configuration side by side")
+    parser.add_argument("--minutes", type=float, default=9.4, help="the deadline, from the command's first line")
     parser.add_argument("--smoke-minutes", type=float, default=2.0, help="the most the smoke test may take")
     parser.add_argument("--steps-per-replay", type=int, default=50, help="steps captured in one CUDA graph")
     parser.add_argument("--replays", type=int, default=4, help="replays timed per measurement")
-    parser.add_argument("--results", type=Path, default=ROOT / "results", help="recorded rungs are skipped")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="recorded rungs are skipped")
     parser.add_argument("--out", type=Path, default=Path("logs/ladder"), help="where the archive and ladder.json go")
     parser.add_argument("--logdir", type=Path, default=Path("logs"), help="the run folders")
     parser.add_argument("--data", help="mnist.pkl.gz, where it is not the installed one")
     parser.add_argument("--commit", help="the git commit of this tree, where it has no .git (the GPU machine)")
+    parser.add_argument("--table", action="store_true", help="print the README's table of the rungs from the records")
     parser.add_argument("--dry-run", action="store_true", help="smoke-test, measure and plan; train nothing")
     parser.add_argument("--epochs", type=int, help="override every rung's epochs (tests)")
     parser.add_argument("--train-size", type=int, help="override every rung's images before expansion (tests)")
@@ -85,10 +88,6 @@ def rung_config(name, args):
     return replace(chap6_conv.VARIANTS[name], device=args.device, backend="graphed", **sizes)
 
 
-def record_path(results, rung, seed):
-    return results / "chap6_conv" / rung / f"seed{seed}.json"
-
-
 def nets_of(rung, args):
     """Return the seeds of the networks a rung needs: the ensemble's seed s votes with nets 5s … 5s + 4."""
     ensemble = chap6_conv.VARIANTS[rung].ensemble
@@ -96,16 +95,23 @@ def nets_of(rung, args):
 
 
 def wanted_packs(args):
-    """Return {member configuration: {"rungs": [...], "seeds": [...]}} for the rungs not yet recorded."""
-    packs = {}
+    """Return [(member configuration, variant, seeds)]: the networks still to train, ``--pack-size`` to a pack.
+
+    The ensemble's members are the dropout configuration's seeds 0-14 (the dropout rung's
+    seeds 0-2 among them), recorded as dropout runs one pack at a time, so that windows too
+    short for all 15 add to each other; its votes are counted from their records.
+    """
+    needed = {}
     for rung in args.rungs:
-        if all(record_path(args.results, rung, seed).exists() for seed in args.seeds):
+        if all(record_path("chap6_conv", rung, seed, args.results).exists() for seed in args.seeds):
             print(f"{rung}: recorded in {args.results}, skipped")
             continue
-        pack = packs.setdefault(replace(rung_config(rung, args), ensemble=1), {"rungs": [], "seeds": []})
-        pack["rungs"].append(rung)
-        pack["seeds"] = sorted(set(pack["seeds"]) | set(nets_of(rung, args)))
-    return packs
+        variant = "dropout" if rung == "ensemble" else rung
+        _, seeds = needed.setdefault(replace(rung_config(rung, args), ensemble=1), (variant, set()))
+        seeds |= {seed for seed in nets_of(rung, args)
+                  if not record_path("chap6_conv", variant, seed, args.results).exists()}
+    return [(cfg, variant, sorted(seeds)[k:k + args.pack_size])
+            for cfg, (variant, seeds) in needed.items() for k in range(0, len(seeds), args.pack_size)]
 
 
 def training_sets(data, seeds):
@@ -123,17 +129,15 @@ def training_sets(data, seeds):
     return torch.stack(images), torch.stack(labels), states
 
 
-def build(cfg, wanted, sets, args):
-    """Return a Pack of cfg's networks for the wanted seeds, drawn after their sets, with its logs."""
+def build(cfg, variant, seeds, sets, args):
+    """Return a Pack of cfg's networks for these seeds, each drawn from its generator after its set."""
     images, labels, states = sets
-    generators = [torch.Generator().set_state(states[seed]) for seed in wanted["seeds"]]
-    members = [cfg.network(generator) for generator in generators]
-    dropout_generators = [torch.Generator(device=args.device).manual_seed(seed) for seed in wanted["seeds"]]
-    order = list(states)
-    pack = graphed.Pack(cfg, members, images, labels, [order.index(seed) for seed in wanted["seeds"]],
+    members = [cfg.network(torch.Generator().set_state(states[seed])) for seed in seeds]
+    dropout_generators = [torch.Generator(device=args.device).manual_seed(seed) for seed in seeds]
+    pack = graphed.Pack(cfg, members, images, labels, [list(states).index(seed) for seed in seeds],
                         dropout_generators)
-    pack.rungs, pack.name, pack.epoch = wanted["rungs"], "+".join(wanted["rungs"]), 0
-    pack.seeds, pack.logs = wanted["seeds"], []
+    pack.variant, pack.seeds, pack.logs, pack.epoch, pack.wall_s = variant, seeds, [], 0, 0.0
+    pack.name = variant if seeds == args.seeds else f"{variant} seeds {seeds[0]}-{seeds[-1]}"
     return pack
 
 
@@ -165,33 +169,33 @@ def projected_s(packs, seconds_per_step, rows):
 
 
 def plan(packs, rows, args):
-    """Return the packs that finish before the deadline when run together, dropping the dearest per book number."""
+    """Return the packs that finish before the deadline when run together, dropping the dearest until they do."""
     chosen = list(packs)
     while chosen:
         saved = [pack.snapshot() for pack in chosen]
         together = graphed.seconds_per_step(chosen, args.steps_per_replay, args.replays)
         for pack, state in zip(chosen, saved):
             pack.restore(state)
-        need, left = 1.1 * projected_s(chosen, together, rows) + 10, args.minutes * 60 - clock()  # 10% and 10 s spare
+        # 3% and 10 s spare: the first window's projection of 460 s for expanded took 456 s
+        need, left = 1.03 * projected_s(chosen, together, rows) + 10, args.minutes * 60 - clock()
         print(f"together {', '.join(p.name for p in chosen)}: {1e6 * together:.0f} µs a step, "
               f"{need / 60:.1f} min projected, {left / 60:.1f} min left", flush=True)
         if need <= left:
             return chosen, together
-        dearest = max(chosen, key=lambda p: rows[p.name]["seconds_per_step"] * p.cfg.epochs / len(p.rungs))
+        dearest = max(chosen, key=lambda p: rows[p.name]["seconds_per_step"] * p.cfg.epochs)
         chosen.remove(dearest)
     return [], None
 
 
 def open_logs(pack, packs, rows, args):
     """Give each network of the pack its run folder; the recipe says how the CUDA path made its numbers."""
-    variant = "dropout" if pack.rungs == ["ensemble"] else pack.rungs[0]  # the ensemble's members are dropout nets
     recipe = {"threads": torch.get_num_threads(), "torch": torch.__version__, "dtype": "float32",
               "device": torch.cuda.get_device_name() if pack.cuda else "cpu",
               "cuda_graph": rows[pack.name]["graph"], "steps_per_replay": args.steps_per_replay,
               "packed_with": [other.name for other in packs], "nets_in_pack": pack.seeds,
               "dropout_masks": "one CUDA generator for the pack" if pack.cuda else "each seed's own generator"}
     for seed in pack.seeds:
-        log = RunLog("chap6_conv", variant, seed, asdict(pack.cfg), args.logdir, recipe=recipe)
+        log = RunLog("chap6_conv", pack.variant, seed, asdict(pack.cfg), args.logdir, recipe=recipe)
         log.commit = args.commit or log.commit
         pack.logs.append(log)
 
@@ -211,40 +215,63 @@ def train_epoch(packs, data, args):
         pack.epoch += 1
 
 
-def ensemble_records(pack, data, results, args):
-    """Return {seed: record} of the ensemble: each seed's plurality vote of its five members (Ch.6, 6.11)."""
-    pack.network.eval()
-    votes = {split: pack.network.predict(getattr(data, split).images) for split in ("validation", "test")}
-    records, size = {}, chap6_conv.VARIANTS["ensemble"].ensemble
+def finish(pack, data, archive, args):
+    """Close the pack's runs, add their records to the archive (and any ensemble they complete), write it at once.
+
+    A member configuration of the ensemble records each network's final digits on validation
+    and test, which is all its vote needs (``assemble_ensembles``).
+    """
+    command = " ".join(["python3", "scripts/chap6_ladder.py", *sys.argv[1:]])
+    extra = [{} for _ in pack.seeds]
+    if pack.variant == "dropout":
+        pack.network.eval()
+        digits = {split: pack.network.predict(getattr(data, split).images).tolist() for split in SPLITS}
+        extra = [{"predictions": {split: "".join(map(str, digits[split][k])) for split in SPLITS}}
+                 for k in range(len(pack.seeds))]
+    for seed, log, more in zip(pack.seeds, pack.logs, extra):
+        archive[str(record_path("chap6_conv", pack.variant, seed, "results"))] = log.close(**more) | {"command": command}
+    peaks = [archive[str(record_path("chap6_conv", pack.variant, seed, "results"))]["peak"]["accuracy"]
+             for seed in pack.seeds]
+    print(f"{pack.name}: recorded, test at the best validation epoch {', '.join(f'{peak:.2f}' for peak in peaks)}; "
+          f"book {chap6_conv.EXPECTED[pack.variant].book}", flush=True)
+    assemble_ensembles(archive, data, args)
+    write_archive(archive, args)
+
+
+def assemble_ensembles(archive, data, args):
+    """Add the ensemble's record of each seed whose five members are all recorded: their plurality vote (6.11)."""
+    if "ensemble" not in args.rungs:
+        return
+    size = chap6_conv.VARIANTS["ensemble"].ensemble
     for seed in args.seeds:
-        members = nets_of("ensemble", args)[args.seeds.index(seed) * size:][:size]
-        rows = [pack.seeds.index(member) for member in members]
+        path = str(record_path("chap6_conv", "ensemble", seed, "results"))
+        members = [record_of("dropout", member, archive, args) for member in range(seed * size, (seed + 1) * size)]
+        if path in archive or record_path("chap6_conv", "ensemble", seed, args.results).exists() or None in members:
+            continue
         metrics = {}
-        for split, vote in votes.items():
-            correct = int((chap6_conv.plurality(vote[rows]) == getattr(data, split).labels).sum())
-            metrics |= {f"accuracy/{split}": 100 * correct / len(vote[0]), f"correct/{split}": correct}
-        log = RunLog("chap6_conv", "ensemble", seed, asdict(replace(pack.cfg, ensemble=size)), args.logdir,
-                     recipe=pack.logs[0].recipe)
+        for split in SPLITS:
+            votes = torch.tensor([[int(digit) for digit in member["predictions"][split]] for member in members])
+            correct = int((chap6_conv.plurality(votes) == getattr(data, split).labels.cpu()).sum())
+            metrics |= {f"accuracy/{split}": 100 * correct / votes.shape[1], f"correct/{split}": correct}
+        config = members[0]["config"] | {"ensemble": size}
+        log = RunLog("chap6_conv", "ensemble", seed, config, args.logdir, recipe=members[0]["recipe"])
         log.commit = args.commit or log.commit
         log.epoch(0, metrics, None, save=False)
-        records[seed] = log.close(members=[{"seed": member, **{key: results[member][key] for key in ("peak", "final")}}
-                                           for member in members])
-    return records
+        archive[path] = log.close(members=[{key: member[key] for key in ("seed", "peak", "final", "git_commit")}
+                                           for member in members],
+                                  wall_time_s=sum(member["wall_time_s"] for member in members)) | {
+            "command": "the plurality vote of results/chap6_conv/dropout/seed{5s … 5s + 4}.json (scripts/chap6_ladder.py)"}
+        print(f"ensemble seed {seed}: {metrics['correct/test']} / {votes.shape[1]} test images by the vote of "
+              f"dropout seeds {seed * size}-{(seed + 1) * size - 1}", flush=True)
 
 
-def finish(pack, data, archive, args):
-    """Close the pack's runs and add its rungs' records to the archive, written at once."""
-    results = {seed: log.close() for seed, log in zip(pack.seeds, pack.logs)}
-    command = " ".join(["python3", "scripts/chap6_ladder.py", *sys.argv[1:]])
-    for rung in pack.rungs:
-        records = ensemble_records(pack, data, results, args) if rung == "ensemble" else \
-            {seed: results[seed] for seed in args.seeds}
-        for seed, record in records.items():
-            archive[str(record_path(Path("results"), rung, seed))] = record | {"command": command}
-        print(f"{rung}: recorded, test at the best validation epoch "
-              f"{', '.join(format(r['peak']['accuracy'], '.2f') for r in records.values())} (seeds "
-              f"{', '.join(map(str, records))}); book {chap6_conv.EXPECTED[rung].book}", flush=True)
-    write_archive(archive, args)
+def record_of(variant, seed, archive, args):
+    """Return a record made in this window (the archive) or committed before (--results), or None."""
+    name = str(record_path("chap6_conv", variant, seed, "results"))
+    if name in archive:
+        return archive[name]
+    path = record_path("chap6_conv", variant, seed, args.results)
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def write_archive(archive, args):
@@ -272,31 +299,56 @@ def climb(packs, data, archive, args):
         epoch_s = time.perf_counter() - started
         print(f"[{clock():.0f} s] an epoch of {', '.join(p.name for p in active)} in {epoch_s:.1f} s", flush=True)
         for pack in active:
-            pack.wall_s = getattr(pack, "wall_s", 0.0) + epoch_s
+            pack.wall_s += epoch_s
             if pack.epoch == pack.cfg.epochs:
                 finish(pack, data, archive, args)
 
 
+def table(results=RESULTS):
+    """Return the README's table of the rungs from their records: ours beside the book's, or "not yet run"."""
+    rows = ["| rung | book | ours, seeds 0, 1, 2: test % at the best validation epoch | chosen on validation | "
+            "band (EXPECTED) | time per run, device |", "|---|---|---|---|---|---|"]
+    for rung in RUNGS:
+        expected = chap6_conv.EXPECTED[rung]
+        if not (records := recorded("chap6_conv", rung, results=results)):
+            rows.append(f"| {rung} | {expected.book}% | not yet run | — | — | — |")
+            continue
+        peaks = [record["peak"]["accuracy"] for record in records]
+        chosen = chosen_on_validation(records)
+        verdict = "**out**" if expected.band_failures(peaks) else "holds"
+        minutes = max(record["wall_time_s"] for record in records) / 60
+        rows.append(f"| {rung} | {expected.book}% | {', '.join(f'{peak:.2f}' for peak in peaks)} | "
+                    f"{chosen['peak']['accuracy']:.2f} (seed {chosen['seed']}) | {verdict} | "
+                    f"{minutes:.1f} min, the seeds side by side on an {records[0]['recipe']['device']} |")
+    return "\n".join(rows)
+
+
 def ladder(argv=None):
-    """Smoke-test, plan and climb as ``argv`` says; write DIR/ladder.json (and the archive); return its summary."""
+    """Smoke-test, plan and climb as ``argv`` says; write DIR/ladder.json and the archive; return the summary."""
     args = arguments(argv)
+    if args.table:
+        print(table(args.results))
+        return {}
     summary = {"device": args.device, "minutes": args.minutes, "seeds": args.seeds, "dry_run": args.dry_run,
                "smoke": {}, "chosen": [], "ran": {}}
-    archive = {"ladder.json": summary}
-    if wanted := wanted_packs(args):
+    archive = {f"results/chap6_conv/windows/{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.json": summary}
+    wanted = wanted_packs(args)
+    if wanted or not all(record_path("chap6_conv", rung, seed, args.results).exists()
+                         for rung in args.rungs for seed in args.seeds):  # an ensemble to assemble
         # cuDNN picks its fastest kernels in the warm-up; full float32, as Theano's, not TF32 (torch's default there)
         torch.backends.cudnn.benchmark, torch.backends.cudnn.allow_tf32 = True, False
         torch.cuda.manual_seed_all(args.seeds[0])  # the packs' dropout masks on CUDA (repro/graphed.py)
         data = load_mnist(args.data).to(args.device)
         if args.train_size:
             data = replace(data, training=data.training.first(args.train_size))
-        sets = training_sets(data, sorted({seed for pack in wanted.values() for seed in pack["seeds"]}))
+        assemble_ensembles(archive, data, args)
+        sets = training_sets(data, sorted({seed for _, _, seeds in wanted for seed in seeds})) if wanted else None
         packs = []
-        for cfg, pack_wanted in wanted.items():
+        for cfg, variant, seeds in wanted:
             if clock() > args.smoke_minutes * 60:
-                print(f"{'+'.join(pack_wanted['rungs'])}: not smoke-tested (the smoke test's minutes are spent)")
+                print(f"{variant} seeds {seeds}: not smoke-tested (the smoke test's minutes are spent)")
                 continue
-            packs.append(build(cfg, pack_wanted, sets, args))
+            packs.append(build(cfg, variant, seeds, sets, args))
             summary["smoke"][packs[-1].name] = smoke_test(packs[-1], data, args)
         if args.device.startswith("cuda"):
             summary["peak_memory_gib"] = torch.cuda.max_memory_allocated() / 2 ** 30
@@ -307,8 +359,8 @@ def ladder(argv=None):
             for pack in chosen:
                 open_logs(pack, chosen, summary["smoke"], args)
             climb(chosen, data, archive, args)
-        summary["ran"] = {pack.name: {"epochs": pack.epoch, "of": pack.cfg.epochs, "wall_s": getattr(pack, "wall_s", 0)}
-                          for pack in chosen if not args.dry_run}
+            summary["ran"] = {pack.name: {"epochs": pack.epoch, "of": pack.cfg.epochs, "wall_s": pack.wall_s}
+                              for pack in chosen}
     summary["clock_s"] = clock()
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "ladder.json").write_text(json.dumps(summary, indent=1, default=str))

@@ -188,3 +188,13 @@ def test_summary_reports_test_at_the_latest_best_validation_epoch(tmp_path):
                    {"accuracy/validation": 97.5},
                    {"accuracy/validation": 98.0, "accuracy/test": 97.9}]
     assert log.summary("test") == {"peak": {"epoch": 3, "accuracy": 97.9}, "final": {"epoch": 3, "accuracy": 97.9}}
+
+
+def test_seeds_side_by_side_on_a_gpu_share_one_grouped_convolution_with_the_same_sums(monkeypatch):
+    """repro/conv.py's per_seed: torch.vmap's grouped convolution (CUDA) equals the loop seed by seed (CPU)."""
+    from repro import conv
+    a, w, delta = randn(3, 4, 20, 12, 12, seed=20), randn(3, 40, 20, 5, 5, seed=21), randn(3, 4, 40, 8, 8, seed=22)
+    by_seed = [conv.convolve(a, w), *conv.conv_gradients(delta, a, w)]
+    monkeypatch.setattr(conv, "GROUPED_ON", ("cpu",))
+    for grouped, looped in zip([conv.convolve(a, w), *conv.conv_gradients(delta, a, w)], by_seed):
+        torch.testing.assert_close(grouped, looped, rtol=1e-12, atol=1e-12)
