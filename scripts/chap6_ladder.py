@@ -323,8 +323,13 @@ def table(results=RESULTS):
     return "\n".join(rows)
 
 
-def ladder(argv=None):
-    """Smoke-test, plan and climb as ``argv`` says; write DIR/ladder.json and the archive; return the summary."""
+def ladder(argv=None, started=None):
+    """Smoke-test, plan and climb as ``argv`` says; write DIR/ladder.json and the archive; return the summary.
+
+    ``started``: when the clock starts, if not at the command's first line (a test calling it).
+    """
+    global STARTED
+    STARTED = started or STARTED
     args = arguments(argv)
     if args.table:
         print(table(args.results))
@@ -338,7 +343,7 @@ def ladder(argv=None):
         # cuDNN picks its fastest kernels in the warm-up; full float32, as Theano's, not TF32 (torch's default there)
         torch.backends.cudnn.benchmark, torch.backends.cudnn.allow_tf32 = True, False
         torch.cuda.manual_seed_all(args.seeds[0])  # the packs' dropout masks on CUDA (repro/graphed.py)
-        data = load_mnist(args.data).to(args.device)
+        data, on_cuda = load_mnist(args.data).to(args.device), args.device.startswith("cuda")
         if args.train_size:
             data = replace(data, training=data.training.first(args.train_size))
         assemble_ensembles(archive, data, args)
@@ -348,10 +353,15 @@ def ladder(argv=None):
             if clock() > args.smoke_minutes * 60:
                 print(f"{variant} seeds {seeds}: not smoke-tested (the smoke test's minutes are spent)")
                 continue
+            if on_cuda:  # a pack's own peak: its networks, graphs and evaluation (the training sets are shared)
+                torch.cuda.reset_peak_memory_stats()
+                before = torch.cuda.memory_allocated()
             packs.append(build(cfg, variant, seeds, sets, args))
-            summary["smoke"][packs[-1].name] = smoke_test(packs[-1], data, args)
-        if args.device.startswith("cuda"):
-            summary["peak_memory_gib"] = torch.cuda.max_memory_allocated() / 2 ** 30
+            summary["smoke"][packs[-1].name] = row = smoke_test(packs[-1], data, args)
+            if on_cuda:
+                row["peak_memory_gib"] = (torch.cuda.max_memory_allocated() - before) / 2 ** 30
+        if on_cuda:
+            summary["memory_gib"] = torch.cuda.memory_allocated() / 2 ** 30  # the sets and every pack, held
         chosen, together = plan(packs, summary["smoke"], args)
         summary |= {"chosen": [pack.name for pack in chosen], "seconds_per_step_together": together,
                     "smoke_done_s": clock()}

@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import tarfile
+import time
 from dataclasses import asdict, replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,7 +30,7 @@ def window(tmp_path, monkeypatch, mnist_small_evaluation):
 
     def run(*argv, results=tmp_path / "results"):
         summary = chap6_ladder.ladder([*TINY, *argv, "--out", str(tmp_path / "out"), "--logdir",
-                                       str(tmp_path / "logs"), "--results", str(results)])
+                                       str(tmp_path / "logs"), "--results", str(results)], time.monotonic())
         with tarfile.open(tmp_path / "out" / "chap6_ladder.tar.gz") as tar:
             archive = {member.name: json.load(tar.extractfile(member)) for member in tar.getmembers()}
         return summary, archive
