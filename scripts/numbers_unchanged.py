@@ -7,7 +7,7 @@
 one run interrupted after its first epoch and resumed, into DIR/<name>/; ``compare`` matches runs by
 name and seed and prints one line per run: identical, or the first epoch and metric that differ
 (exit 1 if any does). Issue 20 rebuilds the training loop; its acceptance is this comparison.
-tests/numbers_before/ holds the runs made before that change (``run`` on commit 1d47a5a).
+tests/numbers_before/ holds the runs made before that change (``run`` on commit 783b94c, before issue 20).
 """
 
 import json
@@ -26,7 +26,7 @@ RUNS = {
                              "--halve-to", "4"],
     "chap3_dropout": ["chap3_dropout", "--epochs", "2", "--train-size", "2000"],
     "chap5_speed3": ["chap5_vanishing_gradient", "--variant", "speed3", "--epochs", "2", "--train-size", "1000"],
-    "chap3_more_data": ["chap3_more_data", "--epochs", "2", "--train-sizes", "100", "500", "--svm", "False"],
+    "chap3_more_data": ["chap3_more_data", "--epochs", "2", "--train-sizes", "100,500", "--svm", "false"],
     "chap6_relu_dropout": ["chap6_conv", "--variant", "relu", "--p-dropout", "0.5", "--epochs", "1",
                            "--train-size", "300"],
     "chap6_expanded": ["chap6_conv", "--variant", "expanded", "--epochs", "1", "--train-size", "100"],
