@@ -18,8 +18,8 @@ import torch
 from sklearn.svm import SVC
 
 from repro.data import N_TRAINING
+from repro.expected import Expected
 from repro.plots import plt
-from repro.report import Expected
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ say to η = 0.01 ... we get better results", and so on to η = 1.0, "perhaps fin
 from dataclasses import asdict, dataclass, replace
 
 from experiments import chap1_network
+from repro.expected import Expected
 from repro.plots import plot_curves
-from repro.report import Expected
 from repro.train import SGDConfig, train_alongside, train_network
 
 

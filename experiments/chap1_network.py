@@ -11,7 +11,7 @@ Chapter 1 reports the best of three runs.
 
 from dataclasses import replace
 
-from repro.report import Expected
+from repro.expected import Expected
 from repro.train import SGDConfig, train_network
 
 CONFIG = SGDConfig(

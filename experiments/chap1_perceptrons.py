@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import torch
 
 from repro.backprop import Sigmoid
+from repro.expected import Expected
 from repro.plots import plt
-from repro.report import Expected
 
 W, B = torch.tensor([-2.0, -2.0], dtype=torch.float64), 3.0  # the book's NAND perceptron
 

@@ -18,7 +18,7 @@ in place (network2.SGD) and trained on a random 1,000 (BOOK.md discrepancy 11).
 
 from dataclasses import dataclass, replace
 
-from repro.report import Expected
+from repro.expected import Expected
 from repro.train import SGDConfig, train_network
 
 

@@ -13,7 +13,7 @@ not say whether the number is the peak or the last epoch (BOOK.md assumes peak).
 
 from dataclasses import replace
 
-from repro.report import Expected
+from repro.expected import Expected
 from repro.train import SGDConfig, train_network
 
 CONFIG = SGDConfig(

@@ -16,8 +16,8 @@ dropout: the [784, 100, 10] net of chap3_crossentropy (book without dropout: 96.
 from dataclasses import replace
 
 from experiments import chap3_crossentropy, chap3_overfitting
+from repro.expected import Expected
 from repro.plots import plot_curves
-from repro.report import Expected
 from repro.train import train_alongside, train_network
 
 VARIANTS = {

@@ -16,8 +16,8 @@ early-stopping runs train beside it, in sub-folders. No book number.
 
 from dataclasses import replace
 
+from repro.expected import Expected
 from repro.plots import plt
-from repro.report import Expected
 from repro.train import SGDConfig, train_alongside, train_network
 
 FIXED = SGDConfig(sizes=(784, 30, 10), cost="cross_entropy", init="default", eta=0.5, lmbda=5.0, mini_batch_size=10,

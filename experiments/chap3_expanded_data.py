@@ -26,8 +26,8 @@ from torchvision.transforms.v2.functional import rotate
 
 from experiments import chap3_overfitting, chap3_regularization
 from repro.data import Split, shifted
+from repro.expected import Expected
 from repro.plots import plot_curves, plt
-from repro.report import Expected
 from repro.train import SGDConfig, train_alongside, train_network
 
 

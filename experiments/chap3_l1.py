@@ -15,9 +15,9 @@ the unregularized net and the L2 net of Ch.3 (λ = 5), and draws the three weigh
 
 from dataclasses import dataclass, replace
 
+from repro.expected import Expected
 from repro.plots import plt
 from repro.records import load_checkpoint
-from repro.report import Expected
 from repro.train import SGDConfig, train_alongside, train_network
 
 

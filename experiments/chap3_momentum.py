@@ -15,8 +15,8 @@ which is already near this net's threshold (variant ``eta0.5``).
 
 from dataclasses import dataclass, replace
 
+from repro.expected import Expected
 from repro.plots import plot_curves
-from repro.report import Expected
 from repro.train import SGDConfig, train_alongside, train_network
 
 

@@ -19,9 +19,9 @@ import torch
 
 from experiments.chap1_baselines import support_vector_machine
 from repro.data import N_TRAINING
+from repro.expected import Expected
 from repro.network import Network
 from repro.plots import plt
-from repro.report import Expected
 from repro.seeds import SideBySide, in_groups
 from repro.train import MANUAL, SGDConfig, epoch_line, evaluate, refuse_unless, sgd, sgd_epoch
 

@@ -13,8 +13,8 @@ run's own; the other two train beside it, in sub-folders.
 
 from dataclasses import dataclass, replace
 
+from repro.expected import Expected
 from repro.plots import plt
-from repro.report import Expected
 from repro.train import SGDConfig, train_alongside, train_network
 
 

@@ -13,8 +13,8 @@ accuracy "tops out at just 82.27 percent": the network overfits. On all 50,000 i
 
 from dataclasses import replace
 
+from repro.expected import Expected
 from repro.plots import plot_monitoring
-from repro.report import Expected
 from repro.train import SGDConfig, train_network
 
 CONFIG = SGDConfig(

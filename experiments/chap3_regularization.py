@@ -13,8 +13,8 @@ epochs" to a peak of 87.1% (against 82.27% unregularized). On all 50,000 images 
 
 from dataclasses import replace
 
+from repro.expected import Expected
 from repro.plots import plot_monitoring
-from repro.report import Expected
 from repro.train import SGDConfig, train_network
 
 CONFIG = SGDConfig(

@@ -19,8 +19,8 @@ import torch
 
 from experiments import chap3_crossentropy
 from repro.backprop import LogLikelihoodCost
+from repro.expected import Expected
 from repro.plots import plt
-from repro.report import Expected
 from repro.train import train_alongside, train_network
 
 CONFIG = replace(chap3_crossentropy.CONFIG, cost="log_likelihood")  # softmax output layer, C = −ln a_y

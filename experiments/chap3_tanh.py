@@ -14,8 +14,8 @@ makes larger steps.
 
 from dataclasses import replace
 
+from repro.expected import Expected
 from repro.plots import plot_curves
-from repro.report import Expected
 from repro.train import SGDConfig, train_alongside, train_network
 
 CONFIG = SGDConfig(sizes=(784, 30, 10), cost="cross_entropy", activation="tanh", init="default", eta=0.1, lmbda=5.0,

@@ -17,8 +17,8 @@ numbers from the run's seed; only the scale differs.
 
 from dataclasses import asdict, replace
 
+from repro.expected import Expected
 from repro.plots import plot_curves
-from repro.report import Expected
 from repro.train import SGDConfig, train_network
 
 CONFIG = SGDConfig(

@@ -28,8 +28,8 @@ from dataclasses import dataclass, replace
 
 import torch
 
+from repro.expected import Expected
 from repro.plots import plot_curves
-from repro.report import Expected
 from repro.seeds import SideBySide, networks
 from repro.train import MANUAL, SGDConfig, sgd, train_network, train_step
 

@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, replace
 import torch
 import torch.nn.functional as F
 
+from repro.expected import Expected
 from repro.log import RunLog
-from repro.report import Expected
 from repro.results import recorded
 from repro.train3 import Network3Config, train_network3
 

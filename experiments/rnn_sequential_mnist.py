@@ -27,9 +27,9 @@ import torch
 
 from repro.backprop import CostFunction, LogLikelihoodCost
 from repro.data import N_TRAINING
+from repro.expected import Expected
 from repro.plots import plot_curves
 from repro.recurrent import CELLS, SequenceClassifier, speeds
-from repro.report import Expected
 from repro.train import refuse_unless
 
 SPEED_IMAGES = 1000  # ‖∂C/∂h_t‖ is averaged over the first 1,000 training images, as Ch.5's speeds

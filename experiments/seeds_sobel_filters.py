@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from experiments.chap6_conv import CONV1
+from repro.expected import Expected
 from repro.plots import plt
-from repro.report import Expected
 from repro.train3 import train_network3
 
 CONFIG = replace(CONV1, epochs=5)

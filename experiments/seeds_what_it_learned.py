@@ -16,8 +16,8 @@ and seeds_sobel_filters.
 
 import torch
 
+from repro.expected import Expected
 from repro.plots import plt
-from repro.report import Expected
 from repro.runs import trained_network
 from repro.train import SGDConfig, train_network
 

@@ -1,0 +1,45 @@
+"""What each experiment holds its runs to: the book's number, where the book says it, and our bands.
+
+Every experiment module states ``EXPECTED = {variant: Expected(...)}``; the full tier and the
+record checks (tests/test_full.py, tests/test_records.py), the CLI's closing lines and the
+report (repro/report.py) read it.
+"""
+
+import statistics
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The book's number for one variant and the bands we hold our runs to (pytest -m full)."""
+
+    book: float | None  # percent, as the book reports it; None where it gives no number (exercises)
+    source: str  # where the book says it
+    within: float  # |statistic of the per-seed peaks − book| ≤ within (percentage points); unused without a book
+    seed_band: tuple  # (low, high): every seed's peak lies in here
+    why: str  # how the bands were set: our seeds, the book's own protocol and spread
+    statistic: str = "mean"  # "mean" of the per-seed peaks, or "best" where the book reports best-of-runs
+    quick: dict = field(default_factory=dict)  # config overrides of the fast-tier run (make test)
+    quick_band: tuple = ()  # (low, high) of that run's peak accuracy, from ≥ 5 seeds of ours
+    note: str = ""  # what the CLI says when a run of the book's configuration ends > 2 pp below the book
+
+    def book_text(self):
+        """Return the book's number as the CLI and report print it."""
+        return f"{self.book}%" if self.book is not None else "no number"
+
+    def protocol(self):
+        return "the best of 3 runs" if self.statistic == "best" else "single runs (compared with our mean)"
+
+    def compared(self, peaks):
+        """Return the statistic of the per-seed peaks that is compared with the book's number."""
+        return max(peaks) if self.statistic == "best" else statistics.fmean(peaks)
+
+    def band_failures(self, peaks):
+        """Return what breaks the band for these per-seed peaks (empty when it holds)."""
+        failures = []
+        if self.book is not None and abs(self.compared(peaks) - self.book) > self.within:
+            failures.append(f"{self.statistic} peak {self.compared(peaks):.2f} is not within "
+                            f"{self.within} pp of the book's {self.book}")
+        low, high = self.seed_band
+        failures += [f"a seed's peak {peak:.2f} is outside [{low}, {high}]" for peak in peaks if not low <= peak <= high]
+        return failures
