@@ -5,7 +5,10 @@ set is fixed (README, "TensorBoard tags"):
 
     accuracy/<split>   percent correct after each epoch; split = train, validation or test
     cost/<split>       network2's total_cost (mean cost + L2 term) after each epoch
-    speed/layer<l>     (Ch.5) ‖δˡ‖ of hidden layer l before each epoch
+    correct/<split>, digits/<split>   counts in results.json only: images right, digits ever predicted
+    speed/layer<l>     (Ch.5) ‖δˡ‖ of hidden layer l before each epoch (and speed/… of Ch.5's other measures)
+    eta, svm/…, train_size, output, deviation/…   η of a schedule; chap3_more_data's SVM and sizes;
+                       chap3_learning_slowdown's neuron; chap4_universality's deviations
     weights/layer<l>, biases/layer<l>   histograms of the parameters after each epoch
     filters/layer1     (Ch.6) the first conv layer's 5×5 kernels as one image, darker = larger
     hparams/<metric>/<split>   the HParams dashboard's columns: peak_accuracy, final_accuracy, final_cost
@@ -27,7 +30,9 @@ from torch.utils.tensorboard.summary import hparams
 from repro.records import (digest, git_commit, load_checkpoint, lock, network_state, new_run_dir, read_json, strict,
                            write_atomically, write_json)
 
-SCALAR_PREFIXES = ("accuracy/", "cost/", "speed/", "eta", "svm/")
+SCALAR_PREFIXES = ("accuracy/", "cost/", "speed/", "eta", "svm/", "deviation/", "output",
+                   "train_size")  # charted in TensorBoard (README, "TensorBoard tags")
+COUNTS = ("correct/", "digits/")  # results.json only: the accuracy/ charts show the same numbers as percentages
 SPLITS = ("train", "validation", "test")
 HPARAM_METRICS = [f"hparams/{kind}/{split}" for kind in ("peak_accuracy", "final_accuracy", "final_cost")
                   for split in SPLITS]  # the HParams dashboard's columns, the same for every run
@@ -132,6 +137,8 @@ class RunLog:
         for tag, value in metrics.items():
             if tag.startswith(SCALAR_PREFIXES):
                 self.writer.add_scalar(tag, value, epoch)
+            elif not tag.startswith(COUNTS):  # a metric no chart would show: an experiment's mistake, said at once
+                raise ValueError(f"metric {tag!r} has no documented tag (README, 'TensorBoard tags'; repro/log.py)")
         for l, (w, b) in enumerate(zip(network.weights, network.biases) if network is not None else [], start=1):
             for tag, values in ((f"weights/layer{l}", w), (f"biases/layer{l}", b)):
                 if torch.isfinite(values).all():  # TensorBoard's histogram cannot bin NaN or ±inf

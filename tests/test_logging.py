@@ -77,3 +77,13 @@ def test_a_stopped_clock_keeps_the_runs_wall_time(tmp_path, monkeypatch):
     now[0] += 2.0
     assert log.wall_time == 32.0
     log.close()
+
+
+def test_a_metric_without_a_documented_tag_is_an_error_not_a_missing_chart(tmp_path):
+    log = RunLog("chap3_crossentropy", "default", 0, {}, tmp_path)
+    log.epoch(0, {"accuracy/test": 90.0, "correct/test": 9000, "deviation/five_bumps": 0.37}, None, save=False)
+    log.writer.flush()
+    charts = set(EventAccumulator(str(log.run_dir)).Reload().Tags()["scalars"])
+    assert {"accuracy/test", "deviation/five_bumps"} <= charts and "correct/test" not in charts
+    with pytest.raises(ValueError, match="'bumps' has no documented tag"):
+        log.epoch(1, {"bumps": 5}, None, save=False)
