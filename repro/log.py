@@ -19,6 +19,7 @@ How the files are written (atomically, strict JSON, a digest) is repro/records.p
 """
 
 import dataclasses
+import json
 import math
 import time
 from pathlib import Path
@@ -43,8 +44,20 @@ def flatten(config):
     return {key: str(tuple(value)) if isinstance(value, (list, tuple)) else value for key, value in config.items()}
 
 
+HPARAM_SCHEMA = Path(__file__).with_name("hparam_schema.json")  # written by write_hparam_schema(), tested equal
+
+
 def hparam_schema():
-    """Return every config field of every experiment, with a value of its type: one HParams schema for all runs."""
+    """Return every config field of every experiment, with a value of its type: one HParams schema for all runs.
+
+    Read from repro/hparam_schema.json, so that a run imports only its own experiment;
+    tests/test_logging.py holds the file equal to ``every_config_field()``.
+    """
+    return json.loads(HPARAM_SCHEMA.read_text())
+
+
+def every_config_field():
+    """Return the schema as the experiments define it (importing all of them: seconds of scikit-learn, matplotlib)."""
     from repro.runs import experiment_names, load_experiment  # experiments import this module
 
     schema = {"experiment": "", "variant": "", "seed": 0}
@@ -52,6 +65,11 @@ def hparam_schema():
         for config in load_experiment(name).VARIANTS.values():
             schema |= {key: value for key, value in flatten(dataclasses.asdict(config)).items() if key not in schema}
     return schema
+
+
+def write_hparam_schema():
+    """Write repro/hparam_schema.json anew, after a config field is added or removed anywhere."""
+    HPARAM_SCHEMA.write_text(json.dumps(every_config_field(), indent=1) + "\n")
 
 
 class RunLog:
