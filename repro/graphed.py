@@ -54,8 +54,7 @@ class Pack:
         index = (self.cursor + self.offsets) % self.images.shape[1]  # (m,): no host sync, so it can be captured;
         # the remainder only matters to timing steps past an epoch's end, which on CUDA would be a device assert
         x, y = self.images[self.rows, index], self.labels[self.rows, index]  # (E, m, 784), (E, m, 10)
-        masks = self.network.dropout_masks(m, self.generators) if cfg.p_dropout and not self.cuda else \
-            self.pack_masks(m)
+        masks = self.pack_masks(m) if self.cuda else self.network.dropout_masks(m, self.generators)  # as train3
         decay = cfg.eta * cfg.lmbda * m / self.images.shape[1]  # network3's λ·m/n as weight decay, times η
         z = manual_step(self.network, x, y, cfg.eta, decay, masks)
         self.cost += self.network.cost_function.fn(z, y).mean(-1)
