@@ -165,6 +165,15 @@ class Network(nn.Module):
 
     @torch.no_grad()
     def predict(self, x, chunk=1000):
-        """Return the digit the network picks for each input, the most active output neuron (chunk at a time)."""
-        return torch.cat([self.cost_function.output(self(x[k:k + chunk], ops=AUTOGRAD)).argmax(-1)
-                          for k in range(0, len(x), chunk)], dim=-1)
+        """Return the digit the network picks for each input, the most active output neuron (chunk at a time).
+
+        Always as network3 evaluates (dropped inputs scaled by 1 − p, no masks), whatever mode the
+        network is in: a network fresh from training, or rebuilt from its checkpoint, is in training
+        mode, where a forward pass without masks draws new ones.
+        """
+        training = self.training
+        self.eval()
+        digits = torch.cat([self.cost_function.output(self(x[k:k + chunk], ops=AUTOGRAD)).argmax(-1)
+                            for k in range(0, len(x), chunk)], dim=-1)
+        self.train(training)
+        return digits

@@ -7,7 +7,8 @@
 one run interrupted after its first epoch and resumed, into DIR/<name>/; ``compare`` matches runs by
 name and seed and prints one line per run: identical, or the first epoch and metric that differ
 (exit 1 if any does). Issue 20 rebuilds the training loop; its acceptance is this comparison.
-tests/numbers_before/ holds the runs made before that change (``run`` on commit 783b94c, before issue 20).
+tests/numbers_before/ holds the runs made before that change (``run`` on commit 783b94c, before issue 20;
+chap6_ensemble remade after 783b94c's successor fixed ``Network.predict``, whose votes were random before).
 """
 
 import json

@@ -126,6 +126,19 @@ def test_evaluation_scales_dropped_inputs_by_one_minus_p():
     assert network.predict(x).shape == (4,)
 
 
+def test_a_prediction_is_network3s_evaluation_even_from_a_network_in_training_mode():
+    """A dropout net fresh from training (or from its checkpoint) is in training mode: predict must not draw masks.
+
+    It did: chap6_conv's ensemble voted with randomly dropped inputs, a different count each run.
+    """
+    network = random_stack("dropout", seed=30)
+    x = images_with_blank_border(64, seed=31)
+    expected = network.eval().predict(x)
+    network.train()
+    assert torch.equal(network.predict(x), expected) and torch.equal(network.predict(x), expected)
+    assert network.training
+
+
 def test_l2_update_is_torch_sgd_with_weight_decay_lambda_m_over_n_on_weights_only():
     """network3's 0.5·λ·Σ‖w‖²/num_training_batches = SGD(lr=η, weight_decay=λ·m/n) on weights, not biases."""
     eta, lmbda, n, m = 0.03, 0.1, 1000, 5
