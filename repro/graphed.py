@@ -143,8 +143,9 @@ def synchronize(packs):
 def seconds_per_step(packs, steps_per_replay, replays):
     """Return the seconds a step of these packs takes together, over ``replays`` replays after one untimed.
 
-    It trains them: the caller keeps or restores their parameters.
+    The steps timed are undone: the packs are left as they were.
     """
+    saved = [pack.snapshot() for pack in packs]
     for pack in packs:
         pack.replay(steps_per_replay)
     synchronize(packs)
@@ -153,4 +154,7 @@ def seconds_per_step(packs, steps_per_replay, replays):
         for pack in packs:
             pack.replay(steps_per_replay)
     synchronize(packs)
-    return (time.perf_counter() - started) / (replays * steps_per_replay)
+    seconds = (time.perf_counter() - started) / (replays * steps_per_replay)
+    for pack, state in zip(packs, saved):
+        pack.restore(state)
+    return seconds

@@ -114,6 +114,14 @@ def evaluate(network, data, best_validation):
     return metrics
 
 
+def epoch_metrics(network, data, costs, epoch, logs):
+    """Return each seed's metrics after an epoch (its training cost, network3's evaluation); print its lines."""
+    best = [max((row["accuracy/validation"] for row in log.history), default=-1.0) for log in logs]
+    metrics = [row | {"cost/train": cost} for row, cost in zip(evaluate(network, data, best), costs)]
+    print_epoch(epoch, metrics, logs)
+    return metrics
+
+
 def print_epoch(epoch, metrics, logs):
     """Print network3's lines for each seed: validation accuracy, and the test accuracy at a new best."""
     for row, log in zip(metrics, logs):
@@ -158,9 +166,7 @@ def train_side_by_side(cfg, data, logs):
         optimizer = sgd(seeds.network, cfg.eta, cfg.lmbda * cfg.mini_batch_size / x.shape[-2]) \
             if cfg.backend not in MANUAL else None  # λ·m/n; plain SGD keeps no state between epochs
         costs = train_one_epoch(seeds.network, x, y, cfg, optimizer, seeds.generators, desc=f"epoch {epoch}")
-        best = [max((row["accuracy/validation"] for row in log.history), default=-1.0) for log in seeds.logs]
-        metrics = [row | {"cost/train": cost} for row, cost in zip(evaluate(seeds.network, data, best), costs)]
-        print_epoch(epoch, metrics, seeds.logs)
+        metrics = epoch_metrics(seeds.network, data, costs, epoch, seeds.logs)
         images = {seed: first_layer_filters(seeds.network.member(seed)) for seed in range(len(metrics))}
         seeds.record(epoch, metrics, optimizer, images)
         if not seeds.logs:

@@ -1,4 +1,4 @@
-"""Chapter 6's 250,000-image rungs in one GPU window: ``python scripts/chap6_ladder.py --minutes 9 --out DIR``.
+"""Chapter 6's 250,000-image rungs in one GPU window: ``python scripts/chap6_ladder.py --minutes 9.4 --out DIR``.
 
 The rungs of chap6_conv that train on the expanded set (expanded, fc300, fc1000, double_fc,
 double_fc300, double_fc1000, dropout, ensemble), seeds 0-2, about 11 million steps of m = 10
@@ -6,22 +6,23 @@ in all. A lent GPU comes for minutes at a time, so the command is built around i
 which starts at its first line and stops at ``--minutes``:
 
 1. Smoke test (at most ``--smoke-minutes``): for every rung not yet recorded under
-   ``--results``, build its pack (repro/graphed.py: its seeds side by side, each on its own
-   expanded set), capture ``--steps-per-replay`` steps as a CUDA graph (a pack whose capture
-   fails steps eagerly, and says so), time its steps alone and its evaluation, and read the
-   GPU's peak memory. The ensemble's 15 networks are the dropout configuration's seeds 0-14,
-   so the dropout rung's seeds 0-2 are its first three (one pack trains both rungs).
+   ``--results``, build its packs (repro/graphed.py: ``--pack-size`` networks side by side, each
+   on its own expanded set), capture ``--steps-per-replay`` steps as a CUDA graph (a pack whose
+   capture fails steps eagerly, and says so), time its steps alone, its evaluation and its GPU
+   memory. The ensemble's 15 networks are the dropout configuration's seeds 0-14 (the dropout
+   rung's seeds 0-2 among them), trained as dropout runs and voted from their records.
 2. Plan: time the packs' steps together (their streams overlap), project the time to finish
-   every pack, evaluation included, and drop the dearest pack per book number until the
-   projection fits what is left of the clock. ``--dry-run`` stops here.
-3. Climb: epoch by epoch, all chosen packs together; each rung, once finished, writes its
+   them, evaluation included, and drop the dearest pack until the projection fits what is left
+   of the clock. ``--dry-run`` stops here.
+3. Climb: epoch by epoch, all chosen packs together; each pack, once finished, writes its
    records (``results/chap6_conv/<rung>/seed<k>.json``: results.json with its recipe and this
-   command) into DIR/chap6_ladder.tar.gz at once, so a command killed later loses no finished
+   command) into DIR/chap6_ladder.tar.gz at once, with the window's measurements
+   (``results/chap6_conv/windows/<time>.json``), so a command killed later loses no finished
    rung. Unpacked at the repository's root they land in ``results/``, and the next window
-   skips those rungs. DIR/ladder.json says what was measured, planned and run.
+   skips those rungs. ``--table`` prints the README's table from the records.
 
     python scripts/chap6_ladder.py --dry-run --device cpu --train-size 50 --epochs 1
-    PYTHONPATH=. python3 scripts/chap6_ladder.py --minutes 9 --out $OUT --data data/mnist.pkl.gz
+    PYTHONPATH=. python3 scripts/chap6_ladder.py --minutes 9.4 --out $OUT --data data/mnist.pkl.gz
 """
 
 import time
@@ -44,7 +45,7 @@ from repro.data import expanded, load_mnist  # noqa: E402
 from repro.log import RunLog  # noqa: E402
 from repro.records import write_atomically  # noqa: E402
 from repro.results import RESULTS, chosen_on_validation, record_path, recorded  # noqa: E402
-from repro.train3 import evaluate, print_epoch, training_cost  # noqa: E402
+from repro.train3 import epoch_metrics, evaluate, training_cost  # noqa: E402
 
 RUNGS = [name for name, cfg in chap6_conv.VARIANTS.items() if cfg.expanded]
 SPLITS = ("validation", "test")
@@ -66,7 +67,7 @@ def arguments(argv=None):
     parser.add_argument("--steps-per-replay", type=int, default=50, help="steps captured in one CUDA graph")
     parser.add_argument("--replays", type=int, default=4, help="replays timed per measurement")
     parser.add_argument("--results", type=Path, default=RESULTS, help="recorded rungs are skipped")
-    parser.add_argument("--out", type=Path, default=Path("logs/ladder"), help="where the archive and ladder.json go")
+    parser.add_argument("--out", type=Path, default=Path("logs/ladder"), help="where the archive goes")
     parser.add_argument("--logdir", type=Path, default=Path("logs"), help="the run folders")
     parser.add_argument("--data", help="mnist.pkl.gz, where it is not the installed one")
     parser.add_argument("--commit", help="the git commit of this tree, where it has no .git (the GPU machine)")
@@ -147,14 +148,12 @@ def smoke_test(pack, data, args):
     if pack.cuda:
         for length in {steps, tail} - {0}:
             pack.capture(length)
-    saved = pack.snapshot()
     row = {"nets": len(pack.seeds), "graph": bool(pack.graphs) and pack.fallback is None,
            "fallback": pack.fallback, "seconds_per_step": graphed.seconds_per_step([pack], steps, args.replays)}
     started = time.perf_counter()
     evaluate(pack.network, data, [-1.0] * len(pack.seeds))  # validation, then test (all "best"): the most it costs
     pack.network.train()
     row["evaluation_s"] = time.perf_counter() - started
-    pack.restore(saved)
     print(f"{pack.name}: {row['nets']} nets, {1e6 * row['seconds_per_step']:.0f} µs a step alone, evaluation "
           f"{row['evaluation_s']:.2f} s, " + ("CUDA graph" if row["graph"] else f"eager ({pack.fallback or 'CPU'})"),
           flush=True)
@@ -172,10 +171,7 @@ def plan(packs, rows, args):
     """Return the packs that finish before the deadline when run together, dropping the dearest until they do."""
     chosen = list(packs)
     while chosen:
-        saved = [pack.snapshot() for pack in chosen]
         together = graphed.seconds_per_step(chosen, args.steps_per_replay, args.replays)
-        for pack, state in zip(chosen, saved):
-            pack.restore(state)
         # 3% and 10 s spare: the first window's projection of 460 s for expanded took 456 s
         need, left = 1.03 * projected_s(chosen, together, rows) + 10, args.minutes * 60 - clock()
         print(f"together {', '.join(p.name for p in chosen)}: {1e6 * together:.0f} µs a step, "
@@ -204,11 +200,9 @@ def train_epoch(packs, data, args):
     """One epoch of the packs together, then each network's evaluation and log line, as network3.SGD."""
     graphed.train_epoch(packs, args.steps_per_replay)
     for pack in packs:
-        best = [max((row["accuracy/validation"] for row in log.history), default=-1.0) for log in pack.logs]
         costs = training_cost(pack.network, pack.cost, pack.steps_per_epoch,
                               pack.cfg.lmbda * pack.cfg.mini_batch_size / pack.images.shape[1])
-        metrics = [row | {"cost/train": cost} for row, cost in zip(evaluate(pack.network, data, best), costs)]
-        print_epoch(pack.epoch, metrics, pack.logs)
+        metrics = epoch_metrics(pack.network, data, costs, pack.epoch, pack.logs)
         for log, row in zip(pack.logs, metrics):
             log.epoch(pack.epoch, row, None, save=False)  # the GPU machine is given back: no checkpoints
         pack.network.train()
@@ -267,15 +261,12 @@ def assemble_ensembles(archive, data, args):
 
 def record_of(variant, seed, archive, args):
     """Return a record made in this window (the archive) or committed before (--results), or None."""
-    name = str(record_path("chap6_conv", variant, seed, "results"))
-    if name in archive:
-        return archive[name]
-    path = record_path("chap6_conv", variant, seed, args.results)
-    return json.loads(path.read_text()) if path.exists() else None
+    made_here = archive.get(str(record_path("chap6_conv", variant, seed, "results")))
+    return made_here or next(iter(recorded("chap6_conv", variant, [seed], args.results)), None)
 
 
 def write_archive(archive, args):
-    """Write DIR/chap6_ladder.tar.gz whole: every record so far and ladder.json."""
+    """Write DIR/chap6_ladder.tar.gz whole: every record so far and the window's summary."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for name, value in archive.items():
@@ -305,13 +296,19 @@ def climb(packs, data, archive, args):
 
 
 def table(results=RESULTS):
-    """Return the README's table of the rungs from their records: ours beside the book's, or "not yet run"."""
+    """Return the README's table of the rungs from the records: ours beside the book's, or "not yet run".
+
+    "step alone" is the latest window's smoke-test measurement of the rung's pack of seeds 0-2.
+    """
+    windows = [json.loads(path.read_text()) for path in sorted((results / "chap6_conv" / "windows").glob("*.json"))]
     rows = ["| rung | book | ours, seeds 0, 1, 2: test % at the best validation epoch | chosen on validation | "
-            "band (EXPECTED) | time per run, device |", "|---|---|---|---|---|---|"]
+            "band (EXPECTED) | time per run, device | step alone |", "|---|---|---|---|---|---|---|"]
     for rung in RUNGS:
         expected = chap6_conv.EXPECTED[rung]
+        step = next((f"{1e6 * window['smoke'][rung]['seconds_per_step']:.0f} µs" for window in reversed(windows)
+                     if rung in window["smoke"]), "—")
         if not (records := recorded("chap6_conv", rung, results=results)):
-            rows.append(f"| {rung} | {expected.book}% | not yet run | — | — | — |")
+            rows.append(f"| {rung} | {expected.book}% | not yet run | — | — | — | {step} |")
             continue
         peaks = [record["peak"]["accuracy"] for record in records]
         chosen = chosen_on_validation(records)
@@ -319,12 +316,12 @@ def table(results=RESULTS):
         minutes = max(record["wall_time_s"] for record in records) / 60
         rows.append(f"| {rung} | {expected.book}% | {', '.join(f'{peak:.2f}' for peak in peaks)} | "
                     f"{chosen['peak']['accuracy']:.2f} (seed {chosen['seed']}) | {verdict} | "
-                    f"{minutes:.1f} min, the seeds side by side on an {records[0]['recipe']['device']} |")
+                    f"{minutes:.1f} min, the seeds side by side on an {records[0]['recipe']['device']} | {step} |")
     return "\n".join(rows)
 
 
 def ladder(argv=None, started=None):
-    """Smoke-test, plan and climb as ``argv`` says; write DIR/ladder.json and the archive; return the summary.
+    """Smoke-test, plan and climb as ``argv`` says; write the archive (the summary in it too); return the summary.
 
     ``started``: when the clock starts, if not at the command's first line (a test calling it).
     """
@@ -372,8 +369,6 @@ def ladder(argv=None, started=None):
             summary["ran"] = {pack.name: {"epochs": pack.epoch, "of": pack.cfg.epochs, "wall_s": pack.wall_s}
                               for pack in chosen}
     summary["clock_s"] = clock()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "ladder.json").write_text(json.dumps(summary, indent=1, default=str))
     write_archive(archive, args)
     return summary
 

@@ -44,8 +44,8 @@ def test_a_window_records_each_rung_as_ordinary_runs_and_the_ensemble_from_its_m
     names = sorted(name for name in archive if "/windows/" not in name)
     assert names == [f"results/chap6_conv/dropout/seed{k}.json" for k in range(5)] + \
         ["results/chap6_conv/ensemble/seed0.json"]
-    assert summary["chosen"] == ["dropout seeds 0-2", "dropout seeds 3-4"] and summary["ran"]["dropout seeds 3-4"] == \
-        {"epochs": 2, "of": 2, "wall_s": pytest.approx(summary["ran"]["dropout seeds 3-4"]["wall_s"])}
+    assert summary["chosen"] == ["dropout seeds 0-2", "dropout seeds 3-4"]
+    assert [(row["epochs"], row["of"]) for row in summary["ran"].values()] == [(2, 2), (2, 2)]
     members = [archive[f"results/chap6_conv/dropout/seed{k}.json"] for k in range(5)]
     # each member is network3.SGD exactly: a pack on the CPU is train_side_by_side's seeds, bit for bit
     cfg = replace(chap6_conv.VARIANTS["dropout"], train_size=30, epochs=2)
@@ -85,8 +85,7 @@ def test_the_plan_drops_the_dearest_pack_until_the_rest_fit(monkeypatch):
     monkeypatch.setattr(chap6_ladder, "clock", lambda: 0.0)
     joint = {3: 300e-6, 2: 200e-6, 1: 100e-6}  # seconds a step of the packs together, as a window measures them
     monkeypatch.setattr(chap6_ladder.graphed, "seconds_per_step", lambda packs, *_: joint[len(packs)])
-    packs = [SimpleNamespace(name=name, cfg=SimpleNamespace(epochs=epochs), epoch=0, steps_per_epoch=2_000,
-                             snapshot=lambda: None, restore=lambda state: None)
+    packs = [SimpleNamespace(name=name, cfg=SimpleNamespace(epochs=epochs), epoch=0, steps_per_epoch=2_000)
              for name, epochs in (("cheap", 40), ("dear", 60), ("cheaper", 40))]
     rows = {"cheap": {"seconds_per_step": 150e-6}, "dear": {"seconds_per_step": 250e-6},
             "cheaper": {"seconds_per_step": 100e-6}}
