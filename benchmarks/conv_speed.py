@@ -23,7 +23,7 @@ import time
 import torch
 
 from repro.data import load_mnist
-from repro.train import sgd, train_step
+from repro.sgd import Rule, step
 from repro.train3 import Network3Config
 
 CONFIG = Network3Config(conv_maps=(20, 40), fc_sizes=(100,), activation="sigmoid", eta=0.1, mini_batch_size=10)
@@ -34,14 +34,14 @@ def seconds_per_epoch(x, y, cfg, batches, seed=0):
     """Return the time of `batches` mini-batches of SGD, scaled to one epoch of len(x) images."""
     generator = torch.Generator().manual_seed(seed)
     network = cfg.network(generator)
-    optimizer, m = sgd(network, cfg.eta, 0.0), cfg.mini_batch_size
+    rule, m = Rule(cfg.eta), cfg.mini_batch_size
     synchronize = torch.cuda.synchronize if cfg.device.startswith("cuda") else (lambda: None)
     for k in range(0, WARM_UP * m, m):
-        train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, 0.0, optimizer)
+        step(network, x[k:k + m], y[k:k + m], None, rule, backend=cfg.backend)
     synchronize()
     started = time.perf_counter()
     for k in range(0, batches * m, m):
-        train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, 0.0, optimizer)
+        step(network, x[k:k + m], y[k:k + m], None, rule, backend=cfg.backend)
     synchronize()
     return (time.perf_counter() - started) * (len(x) // m) / batches
 

@@ -5,8 +5,8 @@ epoch each (no evaluation), on the CPU unless --device cuda:
 
   (a) the book's algorithm per example in NumPy (repro/numpy_reference.py), float64 as network.py;
   (b) the manual backend: BP1–BP4 by hand, called directly, float32;
-  (c) the function backend: cost.backward() through the hand-written Functions, torch.optim.SGD;
-  (d) the autograd backend: the same network in plain torch ops, cost.backward(), torch.optim.SGD.
+  (c) the function backend: cost.backward() through the hand-written Functions, the same update;
+  (d) the autograd backend: the same network in plain torch ops, cost.backward(), the same update.
 
 Prints one Markdown table with the ratio of each to (a), and of (c) to (b). Targets
 (issues #2, #9) on the 2-core CI machine: (b) at least 5× faster than (a); (c) within 3× of (b).
@@ -20,7 +20,8 @@ import torch
 
 from repro import numpy_reference
 from repro.data import load_mnist
-from repro.train import SGDConfig, sgd, train_step
+from repro.sgd import Rule, step
+from repro.train import SGDConfig
 
 CONFIG = SGDConfig(sizes=(784, 30, 10), cost="quadratic", init="large", eta=3.0, epochs=1)
 LABELS = {"manual": "(b) manual: BP1–BP4 by hand", "function": "(c) function: cost.backward() through them",
@@ -43,15 +44,14 @@ def numpy_epoch(x, y, cfg, seed):
 def torch_epoch(x, y, cfg, seed):
     generator = torch.Generator().manual_seed(seed)
     network = cfg.network(generator)
-    optimizer = sgd(network, cfg.eta, 0.0) if cfg.backend != "manual" else None
+    m, rule = cfg.mini_batch_size, Rule(cfg.eta)
     order = torch.randperm(len(x), generator=generator).to(x.device)
     x, y = x[order], y[order]
     synchronize = torch.cuda.synchronize if cfg.device.startswith("cuda") else (lambda: None)
     synchronize()
     started = time.perf_counter()
     for k in range(0, len(x), cfg.mini_batch_size):
-        train_step(network, x[k:k + cfg.mini_batch_size], y[k:k + cfg.mini_batch_size], cfg.backend, cfg.eta, 0.0,
-                   optimizer)
+        step(network, x[k:k + m], y[k:k + m], None, rule, backend=cfg.backend)
     synchronize()
     return time.perf_counter() - started
 

@@ -10,8 +10,8 @@ steps only, one epoch = 5,000 mini-batches of the 50,000 images, each model its 
   manual, no seed axis     Network.backprop + network2's update on (m, 784) mini-batches
   manual, E side by side   the same step on E networks at once (repro/seeds.py): what
                            ``python -m repro.run NAME --seed …`` runs, E = 1 for one seed
-  compiled, E side by side the same step under ``torch.compile`` (--compile; not the CLI's: its
-                           last bits differ from the eager step's)
+  compiled, E side by side the same step under ``torch.compile`` (--compile: the CLI's
+                           ``--compile on``; its last bits differ from the eager step's)
 
 with the FLOPs of the step's matrix products per model-epoch, and each row's share of the
 machine's FLOP limit, measured as a 2048 × 2048 float32 ``torch.mm`` on the same threads.
@@ -34,9 +34,11 @@ from epoch_speed import numpy_epoch  # this folder is on sys.path when run as a 
 from experiments import chap1_network, chap6_conv
 from repro.data import N_TRAINING, load_mnist
 from repro.network import Network
-from repro.train import evaluate, rows, train_step
+from repro.sgd import Rule, compiled_step, step
+from repro.train import evaluate, rows
 
 CONFIG = chap1_network.CONFIG
+RULE = Rule(CONFIG.eta)  # η, no decay: the steps timed
 CONV2 = chap6_conv.CONV2
 BATCHES_PER_EPOCH = N_TRAINING // 10
 DEVICE = "cpu"  # --device
@@ -72,7 +74,7 @@ def shuffled(training, seeds, batches):
     return training.images[orders], training.one_hot()[orders]
 
 
-def side_by_side_epoch(cfg, training, seeds, batches, repeats, step=train_step):
+def side_by_side_epoch(cfg, training, seeds, batches, repeats, take_step=step):
     """Return seconds per model-epoch of the manual step on len(seeds) networks side by side."""
     network = networks(cfg, seeds)
     x, y = shuffled(training, seeds, batches)
@@ -80,7 +82,7 @@ def side_by_side_epoch(cfg, training, seeds, batches, repeats, step=train_step):
 
     def run():
         for k in range(0, batches * 10, 10):
-            step(network, x[:, k:k + 10], y[:, k:k + 10], "manual", cfg.eta, 0.0, None, masks)
+            take_step(network, x[:, k:k + 10], y[:, k:k + 10], masks, RULE)
 
     return best_time(run, repeats) * BATCHES_PER_EPOCH / batches / len(seeds)
 
@@ -91,7 +93,7 @@ def no_seed_axis_epoch(training, batches, repeats):
 
     def run():
         for k in range(0, batches * 10, 10):
-            train_step(network, x[0, k:k + 10], y[0, k:k + 10], "manual", CONFIG.eta, 0.0)
+            step(network, x[0, k:k + 10], y[0, k:k + 10], None, RULE)
 
     return best_time(run, repeats) * BATCHES_PER_EPOCH / batches
 
@@ -143,7 +145,7 @@ def epoch_parts(training, data, seeds):
     shuffled_at = time.perf_counter()
     for k in range(0, len(training), 10):
         batch = order[:, k:k + 10]
-        train_step(network, rows(x, batch), rows(y, batch), "manual", CONFIG.eta, 0.0)
+        step(network, rows(x, batch), rows(y, batch), None, RULE)
     synchronize()
     stepped = time.perf_counter()
     evaluate(network.eval(), {"train": training, "test": data.test}, 0.0)
@@ -160,7 +162,7 @@ def profile(training):
         x, y = shuffled(training, seeds, 500)
         with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
             for k in range(0, 5000, 10):
-                train_step(network, x[:, k:k + 10], y[:, k:k + 10], "manual", CONFIG.eta, 0.0)
+                step(network, x[:, k:k + 10], y[:, k:k + 10], None, RULE)
         print(f"\nE = {len(seeds)}, 500 steps:\n" + prof.key_averages().table(sort_by="self_cpu_time_total",
                                                                            row_limit=15))
 
@@ -189,7 +191,7 @@ def main():
     rows += [(f"manual, E = {e} side by side", e,
               side_by_side_epoch(CONFIG, training, range(e), args.batches, args.repeats)) for e in args.seeds]
     if args.compile:
-        compiled = torch.compile(train_step)
+        compiled = compiled_step("on")  # the CLI's --compile on
         rows += [(f"compiled (torch.compile), E = {e} side by side", e,
                   side_by_side_epoch(CONFIG, training, range(e), args.batches, args.repeats, compiled))
                  for e in args.seeds]

@@ -18,12 +18,13 @@ import sklearn
 import torch
 
 from experiments.chap1_baselines import support_vector_machine
+from repro import sgd
 from repro.data import N_TRAINING
 from repro.expected import Expected
 from repro.network import Network
 from repro.plots import plt
 from repro.seeds import SideBySide, in_groups
-from repro.train import MANUAL, SGDConfig, epoch_line, evaluate, refuse_unless, sgd, sgd_epoch
+from repro.train import Network2SGD, SGDConfig, epoch_line, evaluate, refuse_unless
 
 BOOK_SIZES = (100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000)  # the book's validation %, size by size:
 BOOK_NETWORK = dict(zip(BOOK_SIZES, (69.09, 76.37, 85.29, 88.85, 91.27, 93.24, 94.89, 95.85, 95.97)))  # more_data.json
@@ -51,7 +52,7 @@ class Config(SGDConfig):
              f"the first of train-sizes must lie between mini-batch-size and train-size, got {self.train_sizes}"),
             (not (self.momentum or self.p_dropout or self.patience),
              "momentum, p-dropout and patience are not part of this experiment's loop (Eq. 93 alone)"),
-        ], self.backend, self.device)
+        ], self)
 
     @property
     def measured_sizes(self):
@@ -95,23 +96,21 @@ EXPECTED = {
 def train_next_size(cfg, data, logs, svm_accuracy):
     """Train a fresh network per seed, side by side, on the seeds' next size; record its one row.
 
-    network2.SGD's steps (train_side_by_side), but measured only after the last epoch:
+    network2.SGD's steps (repro/sgd.py's epoch of steps, Network2SGD's mini-batches), but measured only after the last epoch:
     evaluating and checkpointing each of 15,000 epochs at n = 100 would cost more than the training.
     DEVIATION(book): each size starts from the seed's own generator afresh, so every point of a
     seed's curve starts from the same weights (the book's draws run on from size to size).
     """
     index = len(logs[0].history)
     n, at = cfg.measured_sizes[index], cfg.at(cfg.measured_sizes[index])
-    training = data.training.first(n)
-    x, y = training.images, training.one_hot()
+    program = Network2SGD(at, data, progress=False)
     generators = [torch.Generator().manual_seed(log.seed) for log in logs]  # the init, then every shuffle
-    seeds = SideBySide(Network.side_by_side([at.network(g).to(x.dtype) for g in generators]), logs, generators, at)
-    network, eta, decay = seeds.network, cfg.eta, cfg.eta * at.lmbda / n  # ηλ/n
-    optimizer = None if cfg.backend in MANUAL else sgd(network, eta, at.lmbda / n)  # no momentum: no state
-    for _ in range(at.epochs):
-        sgd_epoch(network, x, y, at, generators, eta, decay, optimizer)  # network2.SGD's epoch, no bar
+    seeds = SideBySide(Network.side_by_side([at.network(g).to(program.x.dtype) for g in generators]), logs,
+                       generators, at)
+    for epoch in range(at.epochs):  # network2.SGD's epochs
+        sgd.sgd_epoch(seeds, program.mini_batches(seeds, epoch), program.rule(seeds, cfg.eta), at)
     split = getattr(data, cfg.evaluation)
-    metrics = evaluate(network.eval(), {cfg.evaluation: split}, at.lmbda)
+    metrics = evaluate(seeds.network.eval(), {cfg.evaluation: split}, at.lmbda)
     svm = {f"svm/accuracy/{cfg.evaluation}": svm_accuracy(n)} if cfg.svm else {}
     print(f"n = {n}: {epoch_line(at.epochs - 1, metrics, cfg.evaluation, len(split), logs)}"
           + "".join(f"; SVM {value:.2f}%" for value in svm.values()))
@@ -148,7 +147,7 @@ def run(cfg, data, logs):
     def next_size(log):  # what seeds training side by side share: the index of their next size; None when done
         return len(log.history) if len(log.history) < len(cfg.measured_sizes) else None
 
-    in_groups(functools.partial(train_next_size, svm_accuracy=svm_accuracy), cfg, data, logs, next_size)
+    in_groups(functools.partial(train_next_size, cfg, data, svm_accuracy=svm_accuracy), logs, next_size)
     for log in logs:
         log.extra["scikit_learn"] = sklearn.__version__  # the SVM's numbers depend on libsvm's version
         log.figure("more_data", more_data_figure(log.history, cfg.evaluation, f"More training data, seed {log.seed}"))

@@ -28,10 +28,10 @@ from dataclasses import dataclass, replace
 
 import torch
 
+from repro import sgd
 from repro.expected import Expected
 from repro.plots import plot_curves
-from repro.seeds import SideBySide, networks
-from repro.train import MANUAL, SGDConfig, sgd, train_network, train_step
+from repro.train import Network2SGD, SGDConfig, train_network
 
 
 @dataclass(frozen=True)
@@ -86,35 +86,30 @@ def speeds_of_learning(network, x, y):
             | {f"speed/weights_layer{l}": norm for l, norm in enumerate(w, 1)} for b, w in zip(hidden, weights)]
 
 
-def track_speeds(cfg, data, logs):
+class SpeedsOfLearning(Network2SGD):
     """Full-batch gradient descent on the first train_size images, recording ‖δˡ‖ before each epoch, per seed."""
-    training = data.training.first(cfg.train_size)
-    x, y, m = training.images, training.one_hot(), cfg.mini_batch_size
-    generators = [torch.Generator().manual_seed(log.seed) for log in logs]
-    seeds = SideBySide(networks(cfg, logs, x.dtype, generators), logs, generators, cfg)
-    decay = cfg.eta * cfg.lmbda / len(x)  # ηλ/n
-    for epoch in range(len(logs[0].history), cfg.epochs):
-        network = seeds.network
-        optimizer = sgd(network, cfg.eta, cfg.lmbda / len(x)) if cfg.backend not in MANUAL else None
-        speeds = speeds_of_learning(network, x, y)  # before this epoch's update: epoch 0 is the initialisation
+
+    def mini_batches(self, seeds, epoch):
+        """Measure the speeds before this epoch's step (epoch 0: at initialisation), then yield the batches in order."""
+        self.speeds = speeds_of_learning(seeds.network, self.x, self.y)
         if epoch == 0:
-            for log, seed_speeds in zip(seeds.logs, speeds):
+            for log, seed_speeds in zip(seeds.logs, self.speeds):
                 print(f"Seed {log.seed}: speeds of learning at initialisation: "
                       + ", ".join(f"{speed:.4f}" for tag, speed in seed_speeds.items() if tag.startswith("speed/layer")))
-        for k in range(0, len(x), m):  # one step when the mini-batch is the whole set
-            train_step(network, x[k:k + m], y[k:k + m], cfg.backend, cfg.eta, decay, optimizer)
-        seeds.record(epoch, speeds, optimizer)
-        if not seeds.logs:
-            break
-    seeds.raise_if_diverged()
-    return [log.history for log in logs]
+        m = self.cfg.mini_batch_size
+        for k in range(0, len(self.x), m):  # one step when the mini-batch is the whole set
+            yield self.x[k:k + m], self.y[k:k + m], None
+
+    def evaluate(self, seeds, epoch, costs=None):
+        return self.speeds
 
 
 def run(cfg, data, logs):
     """(a), (c): train and record validation accuracy; (b): track each hidden layer's speed of learning."""
     if not cfg.speed_of_learning:
         return train_network(cfg, data, logs)
-    histories = track_speeds(cfg, data, logs)
+    sgd.train(SpeedsOfLearning(cfg, data), logs)
+    histories = [log.history for log in logs]
     layers = len(cfg.sizes) - 2
     for log, history in zip(logs, histories):
         curves = {f"Hidden layer {l}": [row[f"speed/layer{l}"] for row in history] for l in range(1, layers + 1)}

@@ -61,7 +61,7 @@ class Config:
             (1 <= self.mini_batch_size <= self.train_size,
              f"mini-batch-size must be between 1 and train-size ({self.train_size}), got {self.mini_batch_size}"),
             (self.evaluation in ("validation", "test"), f"evaluation must be validation or test, got {self.evaluation!r}"),
-        ], "function", self.device)
+        ], self)
 
     def network(self, generator):
         """Return this configuration's classifier, initialised from generator."""

@@ -223,19 +223,22 @@ class FullyConnectedFunction(torch.autograd.Function):
 
 
 class CostFunction(torch.autograd.Function):
-    """The mean cost (1/m) Σₓ Cₓ of a mini-batch from the output weighted input zᴸ; backward is BP1.
+    """The cost of a mini-batch from the output weighted input zᴸ, its mean (1/m) Σₓ Cₓ or its sum; backward is BP1.
 
-    Networks side by side (zᴸ of shape (seeds, m, 10)) give the sum of their mean costs,
-    so that each network's gradient is its own.
+    Networks side by side (zᴸ of shape (seeds, m, 10)) give the sum of their costs, so that
+    each network's gradient is its own. The mean is the cost a PyTorch user minimises; the
+    sum hands BP1's δᴸ to the layers unscaled, as ``Network.backprop`` does (repro/sgd.py).
     """
 
     @staticmethod
-    def forward(z, y, cost):
-        return cost.fn(z, y).mean(-1).sum()
+    def forward(z, y, cost, mean=True):
+        costs = cost.fn(z, y)
+        return (costs.mean(-1) if mean else costs.sum(-1)).sum()
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        z, y, ctx.cost = inputs
+        z, y, ctx.cost, *mean = inputs
+        ctx.mean = mean[0] if mean else True
         ctx.save_for_backward(z, y)
 
     @staticmethod
@@ -243,4 +246,6 @@ class CostFunction(torch.autograd.Function):
     def backward(ctx, grad_cost):
         z, y = ctx.saved_tensors
         delta = ctx.cost.delta(z, ctx.cost.output(z), y)  # (BP1), one row per example
-        return grad_cost * delta / z.shape[-2], None, None  # 1/m: the cost is a mean over the mini-batch
+        if ctx.mean:
+            return grad_cost * delta / z.shape[-2], None, None, None  # 1/m: the mean over the mini-batch
+        return grad_cost * delta, None, None, None

@@ -10,9 +10,9 @@ GPU the cost of a step is launching them, not the arithmetic. Three things fill 
 - several packs (configurations) replay on streams of their own, so their small kernels run
   on the GPU at the same time (``train_epoch``).
 
-The step itself is ``repro.train.manual_step``: the same BP1–BP4 and conv equations as every
+The step itself is ``repro.sgd.step``: the same BP1–BP4 and conv equations as every
 other run, called directly. Each network trains on its own training set (Ch.6's expanded
-set, drawn by its seed) in file order, as ``repro.train3.train_side_by_side`` does; on the CPU
+set, drawn by its seed) in file order, as ``repro.train3.Network3SGD`` does; on the CPU
 (no graphs, no streams) a pack is bit for bit that function's seeds (tests/test_ladder.py).
 On CUDA it promises less: the grouped convolutions sum in cuDNN's order, and the dropout
 masks of a pack come from one CUDA generator, so a network's last bits depend on the
@@ -26,7 +26,7 @@ import torch
 
 from repro.conv import dropout_mask
 from repro.network import Network
-from repro.train import manual_step
+from repro.sgd import Rule, step
 
 
 class Pack:
@@ -56,7 +56,7 @@ class Pack:
         x, y = self.images[self.rows, index], self.labels[self.rows, index]  # (E, m, 784), (E, m, 10)
         masks = self.pack_masks(m) if self.cuda else self.network.dropout_masks(m, self.generators)  # as train3
         decay = cfg.eta * cfg.lmbda * m / self.images.shape[1]  # network3's λ·m/n as weight decay, times η
-        z = manual_step(self.network, x, y, cfg.eta, decay, masks)
+        z = step(self.network, x, y, masks, Rule(cfg.eta, decay))
         self.cost += self.network.cost_function.fn(z, y).mean(-1)
         self.cursor += m
 

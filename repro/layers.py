@@ -47,9 +47,10 @@ HAND_WRITTEN = SimpleNamespace(  # the default: backward by BP1–BP4
 AUTOGRAD = SimpleNamespace(  # the referee: the same forward, differentiated by torch
     fully_connected=lambda *inputs: fully_connected(*inputs)[0],
     conv_pool=lambda *inputs: conv_pool(*inputs)[0],
-    dropout=torch.mul, cost=lambda z, y, cost: cost.fn(z, y).mean(-1).sum(),  # as CostFunction
+    dropout=torch.mul, cost=lambda z, y, cost, mean=True: (cost.fn(z, y).mean(-1) if mean  # as CostFunction
+                                                           else cost.fn(z, y).sum(-1)).sum(),
 )
-OPS = {"function": HAND_WRITTEN, "autograd": AUTOGRAD}  # by training backend; "manual" and "compiled" use no engine
+OPS = {"function": HAND_WRITTEN, "autograd": AUTOGRAD}  # by training backend; "manual" uses no engine
 
 
 class FullyConnected(nn.Module):

@@ -31,11 +31,11 @@ def experiment_names():
 def overrides(config, variant_config):
     """Return {field: value} where a run's config (a dict, as config.json holds it) departs from its variant's.
 
-    Backend and device aside: they change how a run computes, not what the book specifies.
+    Backend, compile and device aside: they change how a run computes, not what the book specifies.
     """
     config, book = json.loads(json.dumps(config)), json.loads(json.dumps(dataclasses.asdict(variant_config)))
     return {key: config.get(key) for key, value in book.items()
-            if key not in ("backend", "device") and config.get(key) != value}
+            if key not in ("backend", "compile", "device") and config.get(key) != value}
 
 
 def is_book_configuration(config, variant_config):

@@ -40,8 +40,8 @@ def by_state(logs, state):
     return list(groups.values())
 
 
-def in_groups(train, cfg, data, logs, state=None):
-    """Run train(cfg, data, group) on each group of seeds in one state until none is left; return {run folder: …}.
+def in_groups(train, logs, state=None):
+    """Run train(group) on each group of seeds in one state until none is left; return {run folder: …}.
 
     ``state(log)``: what the seeds of a group share, by default the epoch they resume at; None
     for a seed that is done. ``train`` returns, merged here, whatever it hands back (a finished
@@ -55,7 +55,7 @@ def in_groups(train, cfg, data, logs, state=None):
         before = now  # a pass that trains no epoch would come back forever
         for group in groups:
             try:
-                trained |= train(cfg, data, group) or {}
+                trained |= train(group) or {}
             except Diverged as error:
                 diverged.append(str(error))
     if diverged:
@@ -100,7 +100,7 @@ class SideBySide:
         self.velocity = velocity  # momentum's v per parameter, (seeds, *shape), or None
         self.diverged = []  # one line per seed that stopped being finite
 
-    def record(self, epoch, metrics, optimizer=None, images=None):
+    def record(self, epoch, metrics, images=None):
         """Record each seed's epoch in its own log (images: seed → {tag: image}); set aside seeds that diverged."""
         keep = []
         for seed, (log, generator, seed_metrics) in enumerate(zip(self.logs, self.generators, metrics)):
@@ -112,8 +112,7 @@ class SideBySide:
                                      f"(results in {log.run_dir})")
                 continue
             velocity = [v[seed] for v in self.velocity] if self.velocity else None
-            log.epoch(epoch, seed_metrics, member, generator, optimizer, images=(images or {}).get(seed),
-                      velocity=velocity)
+            log.epoch(epoch, seed_metrics, member, generator, images=(images or {}).get(seed), velocity=velocity)
             keep.append(seed)
         if len(keep) < len(self.logs):
             self.keep(keep)

@@ -14,21 +14,18 @@ unchanged: L1 instead of L2 (``regularization``), dropout of hidden neurons
 stops the run (early stopping) or halves η down to a floor (``patience``, ``halve_to``).
 """
 
-import functools
 import math
 from dataclasses import asdict, dataclass
 
 import torch
 from tqdm import tqdm
 
+from repro import sgd
 from repro.backprop import ACTIVATIONS, COSTS
 from repro.data import N_TRAINING
-from repro.layers import AUTOGRAD, OPS
+from repro.layers import AUTOGRAD
 from repro.network import INITIALIZERS, Network
-from repro.seeds import SideBySide, in_groups, networks, velocities
-
-BACKENDS = ("manual", "compiled", "graphed", "function", "autograd")
-MANUAL = ("manual", "compiled", "graphed")  # the backends that call BP1–BP4 directly and update in place, no optimizer
+from repro.seeds import SideBySide, networks, velocities
 
 
 @dataclass(frozen=True)
@@ -50,9 +47,9 @@ class SGDConfig:
     epochs: int = 30  # passes over the training set
     train_size: int = N_TRAINING  # n: train on the first n of the 50,000 training images
     evaluation: str = "test"  # the split measured every epoch: "test" or "validation"
-    backend: str = "manual"  # "manual": BP1–BP4 called directly; "compiled": the same, torch.compile'd;
-    # "graphed": compiled and, on CUDA, replayed as a CUDA graph;
-    # "function": loss.backward() through them; "autograd": torch's own backward
+    backend: str = "manual"  # ∇C from "manual": BP1–BP4 called directly; "function": loss.backward() through
+    # them; "autograd": torch's own backward
+    compile: str = "off"  # "on": the manual step under torch.compile; "cuda-graphs": also replayed as a CUDA graph
     device: str = "cpu"  # "cpu" or "cuda": where the data and the network live
 
     def __post_init__(self):
@@ -79,7 +76,7 @@ class SGDConfig:
             (self.init in INITIALIZERS, f"init must be one of {sorted(INITIALIZERS)}, got {self.init!r}"),
             (self.evaluation in ("test", "validation"), f"evaluation must be test or validation, got {self.evaluation!r}"),
         ]
-        refuse_unless(checks, self.backend, self.device)
+        refuse_unless(checks, self)
 
     def as_dict(self):
         return asdict(self)
@@ -108,121 +105,23 @@ class SGDConfig:
         return eta if len(history) < self.epochs else None
 
 
-def refuse_unless(checks, backend, device):
-    """Raise ValueError naming the first (ok, message) check that fails, or a backend or device we lack."""
+def refuse_unless(checks, cfg):
+    """Raise ValueError naming the first (ok, message) check that fails, or cfg's backend, compile or device we lack."""
+    backend, compile = getattr(cfg, "backend", "manual"), getattr(cfg, "compile", "off")  # the RNN has neither
+    renamed = {"compiled": "--compile on", "graphed": "--compile cuda-graphs"}  # backends until issue 20
     checks = checks + [
-        (backend in BACKENDS, f"backend must be one of {BACKENDS}, got {backend!r}"),
-        (device.split(":")[0] in ("cpu", "cuda"), f"device must be cpu or cuda, got {device!r}"),
-        (not device.startswith("cuda") or torch.cuda.is_available(),
+        (backend not in renamed, f"backend {backend} is now {renamed.get(backend)} (with --backend manual)"),
+        (backend in sgd.BACKENDS, f"backend must be one of {sgd.BACKENDS}, got {backend!r}"),
+        (compile in sgd.COMPILE, f"compile must be one of {sgd.COMPILE}, got {compile!r}"),
+        (compile == "off" or backend == "manual",
+         f"--compile {compile} compiles the manual step: use it with --backend manual, not {backend}"),
+        (cfg.device.split(":")[0] in ("cpu", "cuda"), f"device must be cpu or cuda, got {cfg.device!r}"),
+        (not cfg.device.startswith("cuda") or torch.cuda.is_available(),
          "device cuda was asked for, but torch sees no CUDA device here"),
     ]
     for ok, message in checks:
         if not ok:
             raise ValueError(message)
-
-
-def sgd_update(network, nabla_w, nabla_b, step_size, decay, l1=False, momentum=0.0, velocity=None):
-    """Apply one step of gradient descent in place: Eq. 93, or Ch.3's L1 or momentum variant of it.
-
-    ``step_size``·nabla is (η/m) Σₓ ∂Cₓ/∂w on gradients summed over the mini-batch, and
-    ``decay`` is ηλ/n. Biases are never regularised (Eq. 94).
-
-        L2 (Eq. 93)    w ← (1 − ηλ/n) w − (η/m) Σₓ ∂Cₓ/∂w
-        L1 (Eq. 96)    w ← w − (ηλ/n) sgn(w) − (η/m) Σₓ ∂Cₓ/∂w         (sgn(0) = 0, torch.sign's too)
-        momentum       v ← μv − η∇C,  w ← w + v  (Ch.3, "Momentum-based gradient descent"), with
-                       ∇C = (1/m) Σₓ ∇Cₓ + the regulariser's (λ/n)w or (λ/n)sgn(w)
-
-    The ``manual`` backend's update. torch's ``_foreach`` ops apply one op to every parameter
-    in a single call (as torch.optim does), rounding each element exactly as the op on each
-    tensor would.
-    """
-    weights, parameters = network.weights, network.weights + network.biases
-    steps = torch._foreach_mul(nabla_w + nabla_b, step_size)  # (η/m) Σₓ ∇Cₓ
-    if decay and (l1 or momentum):  # the regulariser's step, η(λ/n)sgn(w) or η(λ/n)w, joins the gradient's
-        torch._foreach_add_(steps[:len(weights)], torch._foreach_mul(torch._foreach_sign(weights) if l1 else weights,
-                                                                     decay))
-    elif decay:  # Eq. 93 as network2 writes it; w·1 is w: no pass over the weights without L2
-        torch._foreach_mul_(weights, 1 - decay)
-    if momentum:
-        torch._foreach_mul_(velocity, momentum)
-        torch._foreach_sub_(velocity, steps)  # v ← μv − η∇C
-        torch._foreach_add_(parameters, velocity)  # w ← w + v
-    else:
-        torch._foreach_sub_(parameters, steps)
-
-
-def sgd(network, eta, weight_decay, momentum=0.0):
-    """Return the same update as ``torch.optim.SGD``: lr = η on the mean gradient, weight_decay on weights only.
-
-    torch's step is w ← w − η(∇C̄ + weight_decay·w) = (1 − η·weight_decay)w − η(1/m)Σₓ∇Cₓ:
-    network2's Eq. 93 with weight_decay = λ/n, network3's with λ·m/n; biases are not
-    decayed (Eq. 94). tests/test_training.py and tests/test_conv.py prove the two equal.
-    With momentum torch keeps b ← μb + ∇C and steps w ← w − ηb: the book's v is −ηb.
-    torch's default implementation: on this CPU neither ``foreach`` nor ``fused`` made a
-    step faster (4 to 10 small tensors; README, "Speed").
-    """
-    return torch.optim.SGD([{"params": network.weights, "weight_decay": weight_decay},
-                            {"params": network.biases, "weight_decay": 0.0}], lr=eta, momentum=momentum)
-
-
-def manual_step(network, x, y, eta, decay, masks=None, l1=False, momentum=0.0, velocity=None):
-    """BP1–BP4 called directly, then Eq. 93 (or its L1 or momentum variant) in place; return zᴸ."""
-    with torch.no_grad():
-        nabla_w, nabla_b, z = network.backprop(x, y, masks)  # Σₓ over the mini-batch
-        sgd_update(network, nabla_w, nabla_b, eta / x.shape[-2], decay, l1, momentum, velocity)  # η/m
-    return z
-
-
-@functools.cache
-def compiled_step(mode=None):
-    """Return ``manual_step`` under torch.compile: one graph per shape, its small ops fused (``compiled``).
-
-    Static shapes, so that the kernels a seed runs never depend on what the process compiled
-    before it. Fused kernels round differently from eager ones: a run's last bits differ from
-    the ``manual`` backend's (recorded in its config), and are the same whichever seeds sit beside it.
-    ``mode="reduce-overhead"`` (``graphed``): on CUDA the compiled step is also captured as a CUDA
-    graph and replayed, one launch a step instead of dozens (at m = 10 launches are the step's
-    cost); on the CPU it is ``compiled``.
-    """
-    return torch.compile(manual_step, dynamic=False, mode=mode)
-
-
-def train_step(network, x, y, backend, eta, decay, optimizer=None, masks=None, l1=False, momentum=0.0,
-               velocity=None):
-    """One mini-batch of SGD on (x, y); return zᴸ.
-
-    ``manual`` and ``compiled`` apply Eq. 93 themselves (decay = ηλ/n; network3: η·λ·m/n),
-    or its L1 or momentum variant (``sgd_update``); the other backends step ``optimizer``
-    (``sgd``), which holds the same L2 as its weight decay and the same momentum, and add
-    L1's (λ/n)sgn(w) to the gradient here.
-    """
-    if backend in MANUAL:
-        step = manual_step if backend == "manual" else compiled_step("reduce-overhead" if backend == "graphed" else None)
-        return step(network, x, y, eta, decay, masks, l1, momentum, velocity)
-    optimizer.zero_grad()
-    z = network(x, masks, OPS[backend])
-    OPS[backend].cost(z, y, network.cost_function).backward()  # "function": BP1–BP4 by the engine
-    if l1 and decay:
-        for w in network.weights:
-            w.grad.add_(torch.sign(w), alpha=decay / eta)  # ∂/∂w of (λ/n)Σ|w|
-    optimizer.step()
-    return z.detach()
-
-
-def velocity_to_optimizer(optimizer, network, velocity, eta):
-    """Give torch's SGD the book's v as its momentum buffer b = −v/η (``sgd``).
-
-    The optimizer is made anew each epoch (seeds may have been set aside in between), so the
-    ``function`` and ``autograd`` backends round v once an epoch here; ``manual`` keeps v itself.
-    """
-    for parameter, v in zip(network.weights + network.biases, velocity):
-        optimizer.state[parameter]["momentum_buffer"] = -v / eta
-
-
-def velocity_from_optimizer(optimizer, network, eta):
-    """Return the book's v = −ηb from torch's momentum buffers (zero before the first step)."""
-    return [-eta * optimizer.state[parameter].get("momentum_buffer", torch.zeros_like(parameter))
-            for parameter in network.weights + network.biases]
 
 
 def penalty(network, lmbda_over_n, regularization="l2"):
@@ -270,33 +169,65 @@ def epoch_line(epoch, metrics, split, size, logs):
     return f"Epoch {epoch}: {', '.join(str(row[f'correct/{split}']) for row in metrics)} / {size}{seeds}"
 
 
+class Network2SGD:
+    """What network2.SGD does around its steps (repro/sgd.py runs the loop).
+
+    Every epoch each seed reshuffles the training set with its own generator and takes its
+    consecutive mini-batches of m; after it, cost and accuracy on the training set and on the
+    evaluation split (network2's monitor_* flags), and network.py's line.
+    """
+
+    costs_from_steps = False  # network2 measures the training cost afresh after the epoch
+
+    def __init__(self, cfg, data, training=None, progress=True):
+        """``training``: the training set, where it is not the first ``cfg.train_size`` images (Ch.3's expanded data)."""
+        self.cfg, self.progress = cfg, progress
+        self.training = training or data.training.first(cfg.train_size)
+        self.x, self.y = self.training.images, self.training.one_hot()
+        self.splits = {"train": self.training, cfg.evaluation: getattr(data, cfg.evaluation)}
+
+    def start(self, logs):
+        """Return the seeds side by side: each network drawn from its seed's generator, or from its checkpoint."""
+        generators = [torch.Generator().manual_seed(log.seed) for log in logs]  # the init, then every shuffle and mask
+        network = networks(self.cfg, logs, self.x.dtype, generators)
+        return SideBySide(network, logs, generators, self.cfg,
+                          velocity=velocities(network, logs) if self.cfg.momentum else None)
+
+    def mini_batches(self, seeds, epoch):
+        """Yield (x, y, dropout masks) of each seed's next m images, in its own reshuffled order."""
+        n, m = len(self.x), self.cfg.mini_batch_size
+        order = torch.stack([torch.randperm(n, generator=g) for g in seeds.generators]).to(self.x.device)
+        for k in tqdm(range(0, n, m), desc=f"epoch {epoch}", leave=False, disable=None if self.progress else True):
+            batch = order[:, k:k + m]  # each seed's next m images, gathered now, while the step finds them in cache
+            masks = seeds.network.dropout_masks(batch.shape[1], seeds.generators) if self.cfg.p_dropout else None
+            yield rows(self.x, batch), rows(self.y, batch), masks
+
+    def rule(self, seeds, eta):
+        """Return Eq. 93's constants: η and ηλ/n, n the training set passed in; L1 or momentum as configured."""
+        return sgd.Rule(eta, eta * self.cfg.lmbda / len(self.x), self.cfg.regularization == "l1", self.cfg.momentum)
+
+    def evaluate(self, seeds, epoch, costs=None):
+        """Return each seed's network2 metrics after an epoch (and η, under a schedule); print network.py's line."""
+        cfg = self.cfg
+        metrics = evaluate(seeds.network.eval(), self.splits, cfg.lmbda, cfg.regularization)
+        if cfg.patience:  # η as the schedule set it for this epoch, a curve of its own in TensorBoard
+            metrics = [row | {"eta": cfg.eta_after(seeds.logs[0].history)} for row in metrics]
+        print(epoch_line(epoch, metrics, cfg.evaluation, len(self.splits[cfg.evaluation]), seeds.logs))
+        return metrics
+
+    def images(self, seeds):
+        return {}
+
+
 def train_network(cfg, data, logs, training=None):
-    """Train one network per log (its seed), side by side, fresh or resumed; return each log's history.
+    """Train one network per log (its seed) as network2.SGD, side by side, fresh or resumed; return each history.
 
     ``training``: the training set, where it is not the first ``cfg.train_size`` images (Ch.3's
     expanded data). Raises Diverged, after the other seeds have finished, if any seed stopped
     being finite.
     """
-    def state(log):  # seeds train side by side while they are at one epoch with one η; None: done
-        eta = cfg.eta_after(log.history)
-        return (len(log.history), eta) if eta is not None else None
-
-    in_groups(functools.partial(train_side_by_side, training=training), cfg, data, logs, state)
+    sgd.train(Network2SGD(cfg, data, training), logs)
     return [log.history for log in logs]
-
-
-def sgd_epoch(network, x, y, cfg, generators, eta, decay, optimizer=None, velocity=None, desc=None):
-    """One epoch of network2.SGD for the seeds side by side: each seed's own shuffle, then its mini-batches of m.
-
-    ``desc``: the progress bar's label (none without it).
-    """
-    n, m = len(x), cfg.mini_batch_size
-    order = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(x.device)  # per seed
-    for k in tqdm(range(0, n, m), desc=desc, leave=False, disable=None if desc else True):
-        batch = order[:, k:k + m]  # each seed's next m images, gathered now, while the step finds them in cache
-        masks = network.dropout_masks(batch.shape[1], generators) if cfg.p_dropout else None
-        train_step(network, rows(x, batch), rows(y, batch), cfg.backend, eta, decay, optimizer, masks,
-                   cfg.regularization == "l1", cfg.momentum, velocity)
 
 
 def train_alongside(configs, data, logs):
@@ -315,40 +246,3 @@ def train_alongside(configs, data, logs):
         for log, child in zip(logs, children):
             log.extra[name] = child.close()
     return histories
-
-
-def train_side_by_side(cfg, data, logs, training=None):
-    """network2.SGD for every seed of ``logs`` at once: the same steps, each seed with its own shuffle.
-
-    The seeds share an η; when the schedule (``SGDConfig.eta_after``) ends a seed's run it is
-    set aside, and when it gives them different η they return, to be grouped anew.
-    """
-    training = training or data.training.first(cfg.train_size)
-    x, y = training.images, training.one_hot()
-    generators = [torch.Generator().manual_seed(log.seed) for log in logs]  # the init, then every shuffle and mask
-    network = networks(cfg, logs, x.dtype, generators)
-    seeds = SideBySide(network, logs, generators, cfg, velocity=velocities(network, logs) if cfg.momentum else None)
-    n, eta = len(x), cfg.eta_after(logs[0].history)
-    splits = {"train": training, cfg.evaluation: getattr(data, cfg.evaluation)}
-    decay, l1 = eta * cfg.lmbda / n, cfg.regularization == "l1"  # ηλ/n
-    for epoch in range(len(logs[0].history), cfg.epochs):
-        network = seeds.network.train()
-        optimizer = None
-        if cfg.backend not in MANUAL:  # torch.optim.SGD, its momentum buffers from the book's v
-            optimizer = sgd(network, eta, 0.0 if l1 else cfg.lmbda / n, cfg.momentum)
-            if cfg.momentum:
-                velocity_to_optimizer(optimizer, network, seeds.velocity, eta)
-        sgd_epoch(network, x, y, cfg, seeds.generators, eta, decay, optimizer, seeds.velocity, f"epoch {epoch}")
-        if optimizer and cfg.momentum:
-            seeds.velocity = velocity_from_optimizer(optimizer, network, eta)
-        metrics = evaluate(network.eval(), splits, cfg.lmbda, cfg.regularization)
-        if cfg.patience:  # η as the schedule set it, a curve of its own in TensorBoard
-            metrics = [row | {"eta": eta} for row in metrics]
-        print(epoch_line(epoch, metrics, cfg.evaluation, len(splits[cfg.evaluation]), seeds.logs))
-        seeds.record(epoch, metrics, optimizer)
-        next_eta = [cfg.eta_after(log.history) for log in seeds.logs]
-        if None in next_eta:  # the schedule ended these seeds' runs (or the last epoch is done)
-            seeds.keep([seed for seed, value in enumerate(next_eta) if value is not None])
-        if not seeds.logs or any(value not in (None, eta) for value in next_eta):
-            break  # done, or η changed: in_groups groups the seeds by their new η
-    seeds.raise_if_diverged()

@@ -6,7 +6,7 @@ network3 minimises, per mini-batch of m, the mean log-likelihood plus an L2 term
 
 so each step is w ← (1 − η·λ·m/n)·w − η·∇C̄ and b ← b − η·∇C̄ (C̄ the mean term; biases
 are not decayed): torch.optim.SGD with weight_decay = λ·m/n on the weights only, ten
-times network2's λ/n at m = 10 (repro.train.sgd; tests/test_conv.py proves the two equal). Unlike
+times network2's λ/n at m = 10 (repro.sgd.sgd; tests/test_conv.py proves the two equal). Unlike
 network2, the mini-batches follow the training set's order every epoch (no reshuffle).
 After each epoch network3 measures validation accuracy, and test accuracy only when
 validation reached its best so far (ties included); chapter 6 reports that test
@@ -20,12 +20,13 @@ import torch
 from torchvision.utils import make_grid
 from tqdm import tqdm
 
+from repro import sgd
 from repro.backprop import ACTIVATIONS
 from repro.data import N_TRAINING, expanded
 from repro.layers import ConvPool
 from repro.network3 import Network3
-from repro.seeds import SideBySide, in_groups, networks
-from repro.train import MANUAL, refuse_unless, sgd, train_step
+from repro.seeds import SideBySide, networks
+from repro.train import refuse_unless
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,9 @@ class Network3Config:
     train_size: int = N_TRAINING  # n: train on the first n of the 50,000 training images (before expansion)
     expanded: bool = False  # Ch.6 "Expanding the training data": 5n images, each shifted one pixel 4 ways
     select_on: str = "validation"  # report test accuracy at the best epoch of this split, as Ch.6
-    backend: str = "manual"  # "manual": backprop called directly; "compiled": the same, torch.compile'd;
-    # "graphed": compiled and, on CUDA, replayed as a CUDA graph;
-    # "function": loss.backward() through it; "autograd": torch's own backward
+    backend: str = "manual"  # ∇C from "manual": backprop called directly; "function": loss.backward() through
+    # it; "autograd": torch's own backward
+    compile: str = "off"  # "on": the manual step under torch.compile; "cuda-graphs": also replayed as a CUDA graph
     device: str = "cpu"  # "cpu" or "cuda": where the data and the network live
 
     def __post_init__(self):
@@ -62,7 +63,7 @@ class Network3Config:
              f"at most 2 conv-pool layers (28 → 12 → 4) and positive sizes, got {self.conv_maps}, {self.fc_sizes}"),
             (self.activation in ACTIVATIONS, f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"),
             (self.select_on == "validation", f"select-on must be validation, got {self.select_on!r}"),
-        ], self.backend, self.device)
+        ], self)
 
     def as_dict(self):
         return asdict(self)
@@ -72,22 +73,9 @@ class Network3Config:
         return Network3.create(self.conv_maps, self.fc_sizes, ACTIVATIONS[self.activation], self.p_dropout,
                                generator, self.device)
 
-
-def train_one_epoch(network, x, y, cfg, optimizer, generators, desc=""):
-    """One pass over the mini-batches in file order; return each seed's network3 training cost, averaged over them.
-
-    x: the images every seed trains on (n, 784), or each seed's own (seeds, n, 784).
-    """
-    m, batches = cfg.mini_batch_size, x.shape[-2] // cfg.mini_batch_size  # network3 drops a last partial batch
-    l2 = cfg.lmbda * m / x.shape[-2]  # λ / num_training_batches
-    total = x.new_zeros(network.seeds)  # summed on the device: no sync per step
-    network.train()
-    for k in tqdm(range(0, batches * m, m), desc=desc, leave=False, disable=None):
-        masks = network.dropout_masks(m, generators)  # one draw serves every backend
-        x_batch, y_batch = x[..., k:k + m, :], y[..., k:k + m, :]
-        z = train_step(network, x_batch, y_batch, cfg.backend, cfg.eta, cfg.eta * l2, optimizer, masks)
-        total += network.cost_function.fn(z, y_batch).mean(-1)
-    return training_cost(network, total, batches, l2)
+    def eta_after(self, history):
+        """Return η for the epoch after ``history``, or None where the run ends: network3 keeps one η."""
+        return self.eta if len(history) < self.epochs else None
 
 
 def training_cost(network, total, batches, l2):
@@ -140,36 +128,68 @@ def first_layer_filters(network):
     return {"filters/layer1": make_grid(kernels, nrow=10, padding=4, normalize=True, pad_value=1.0)}
 
 
+class Network3SGD:
+    """What network3.SGD does around its steps (repro/sgd.py runs the loop).
+
+    Mini-batches in the training set's order every epoch (each seed its own expanded set,
+    Ch.6); the training cost is the mean of the mini-batches' costs; after each epoch
+    validation accuracy, and test accuracy at a new best; the first layer's filters as an image.
+    """
+
+    costs_from_steps = True
+
+    def __init__(self, cfg, data):
+        self.cfg, self.data = cfg, data
+        self.training = data.training.first(cfg.train_size)
+        self.stacked = (None, None, None)  # (the seeds' run folders, their expanded sets' images, labels)
+
+    def start(self, logs):
+        """Return the seeds side by side, each with its own expanded set where the configuration expands."""
+        generators = [torch.Generator().manual_seed(log.seed) for log in logs]  # the expanded set's order, the init
+        own_sets = [expanded(self.training, generator) for generator in generators] if self.cfg.expanded else None
+        device = self.training.images.device
+        dropout_generators = [torch.Generator(device=device).manual_seed(log.seed) for log in logs]
+        network = networks(self.cfg, logs, self.training.images.dtype, generators, dropout_generators)
+        return SideBySide(network, logs, dropout_generators, self.cfg, data=own_sets)
+
+    def training_set(self, seeds):
+        """Return (x, y): the images every seed trains on, (n, 784), or each seed's own expanded set, (seeds, n, 784)."""
+        if not self.cfg.expanded:
+            return self.training.images, self.training.one_hot()
+        if self.stacked[0] != [log.run_dir for log in seeds.logs]:  # stacked once per set of seeds
+            self.stacked = ([log.run_dir for log in seeds.logs], torch.stack([split.images for split in seeds.data]),
+                            torch.stack([split.one_hot() for split in seeds.data]))
+        return self.stacked[1:]
+
+    def mini_batches(self, seeds, epoch):
+        """Yield (x, y, dropout masks) of the next m images in file order; network3 drops a last partial batch."""
+        (x, y), m = self.training_set(seeds), self.cfg.mini_batch_size
+        for k in tqdm(range(0, x.shape[-2] // m * m, m), desc=f"epoch {epoch}", leave=False, disable=None):
+            masks = seeds.network.dropout_masks(m, seeds.generators)  # one draw serves every backend
+            yield x[..., k:k + m, :], y[..., k:k + m, :], masks
+
+    def l2(self, seeds):
+        """Return network3's λ / num_training_batches = λ·m/n."""
+        return self.cfg.lmbda * self.cfg.mini_batch_size / self.training_set(seeds)[0].shape[-2]
+
+    def rule(self, seeds, eta):
+        """Return network3's update: w ← (1 − η·λ·m/n)w − η∇C̄."""
+        return sgd.Rule(eta, eta * self.l2(seeds))
+
+    def evaluate(self, seeds, epoch, costs):
+        """Return each seed's metrics: its training cost (from the steps' summed ``costs``), network3's evaluation."""
+        batches = self.training_set(seeds)[0].shape[-2] // self.cfg.mini_batch_size
+        return epoch_metrics(seeds.network, self.data, training_cost(seeds.network, costs, batches, self.l2(seeds)),
+                             epoch, seeds.logs)
+
+    def images(self, seeds):
+        return {seed: first_layer_filters(seeds.network.member(seed)) for seed in range(len(seeds.logs))}
+
+
 def train_network3(cfg, data, logs):
     """Train one network3 network per log (its seed), side by side, fresh or resumed; return them (a list).
 
     Raises Diverged, after the other seeds have finished, if any seed stopped being finite.
     """
-    trained = in_groups(train_side_by_side, cfg, data, logs)
+    trained = sgd.train(Network3SGD(cfg, data), logs)
     return [trained[log.run_dir] for log in logs]
-
-
-def train_side_by_side(cfg, data, logs):
-    """network3.SGD for every seed of ``logs`` at once; return {run folder: trained network}."""
-    training = data.training.first(cfg.train_size)
-    generators = [torch.Generator().manual_seed(log.seed) for log in logs]  # the expanded set's order, then the init
-    own_sets = [expanded(training, generator) for generator in generators] if cfg.expanded else None
-    dropout_generators = [torch.Generator(device=training.images.device).manual_seed(log.seed) for log in logs]
-    network = networks(cfg, logs, training.images.dtype, generators, dropout_generators)
-    seeds = SideBySide(network, logs, dropout_generators, cfg, data=own_sets)
-    x, y = training.images, training.one_hot()  # every seed trains on the same images, in file order,
-    stacked_for = None  # but for the expanded set, whose order each seed draws: stacked once per set of seeds
-    for epoch in range(len(logs[0].history), cfg.epochs):
-        if cfg.expanded and stacked_for != len(seeds.logs):
-            x, y = torch.stack([split.images for split in seeds.data]), torch.stack([s.one_hot() for s in seeds.data])
-            stacked_for = len(seeds.logs)
-        optimizer = sgd(seeds.network, cfg.eta, cfg.lmbda * cfg.mini_batch_size / x.shape[-2]) \
-            if cfg.backend not in MANUAL else None  # λ·m/n; plain SGD keeps no state between epochs
-        costs = train_one_epoch(seeds.network, x, y, cfg, optimizer, seeds.generators, desc=f"epoch {epoch}")
-        metrics = epoch_metrics(seeds.network, data, costs, epoch, seeds.logs)
-        images = {seed: first_layer_filters(seeds.network.member(seed)) for seed in range(len(metrics))}
-        seeds.record(epoch, metrics, optimizer, images)
-        if not seeds.logs:
-            break
-    seeds.raise_if_diverged()
-    return {log.run_dir: seeds.network.member(seed) for seed, log in enumerate(seeds.logs)}

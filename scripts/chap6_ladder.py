@@ -86,7 +86,7 @@ def arguments(argv=None):
 def rung_config(name, args):
     """Return the rung's book configuration, on this command's device, with its test-size overrides."""
     sizes = {key: value for key, value in (("epochs", args.epochs), ("train_size", args.train_size)) if value}
-    return replace(chap6_conv.VARIANTS[name], device=args.device, backend="graphed", **sizes)
+    return replace(chap6_conv.VARIANTS[name], device=args.device, compile="cuda-graphs", **sizes)
 
 
 def nets_of(rung, args):
@@ -118,7 +118,7 @@ def wanted_packs(args):
 def training_sets(data, seeds):
     """Return (images, labels, {seed: generator state after drawing}) of each seed's expanded set, stacked.
 
-    Drawn as train_side_by_side draws them: the set from the seed's generator, then the network.
+    Drawn as Network3SGD.start draws them: the set from the seed's generator, then the network.
     """
     images, labels, states = [], [], {}
     for seed in seeds:

@@ -11,7 +11,7 @@ from repro.data import Split, expanded, one_hot
 from repro.layers import AUTOGRAD, HAND_WRITTEN
 from repro.log import RunLog
 from repro.network3 import Network3
-from repro.train import sgd, train_step
+from repro.sgd import Rule, sgd, step
 
 F64 = dict(dtype=torch.float64)
 
@@ -144,8 +144,10 @@ def test_l2_update_is_torch_sgd_with_weight_decay_lambda_m_over_n_on_weights_onl
     eta, lmbda, n, m = 0.03, 0.1, 1000, 5
     ours, theirs = random_stack("conv2", seed=40), random_stack("conv2", seed=40)
     x, y = images_with_blank_border(m, seed=41), one_hot(torch.tensor([2, 2, 5, 8, 9]), dtype=torch.float64)
-    train_step(ours, x, y, "manual", eta, eta * lmbda * m / n)  # network3's rule, by hand
-    train_step(theirs, x, y, "function", eta, None, sgd(theirs, eta, lmbda * m / n))  # cost.backward(), SGD
+    step(ours, x, y, None, Rule(eta, eta * lmbda * m / n))  # network3's rule, by hand
+    optimizer = sgd(theirs, eta, lmbda * m / n)
+    theirs.cost(x, y).backward()  # the mean cost: η on the mean gradient
+    optimizer.step()
     for mine, reference in zip(ours.parameters(), theirs.parameters()):
         torch.testing.assert_close(mine, reference, rtol=1e-12, atol=1e-14)
 

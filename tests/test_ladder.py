@@ -47,7 +47,7 @@ def test_a_window_records_each_rung_as_ordinary_runs_and_the_ensemble_from_its_m
     assert summary["chosen"] == ["dropout seeds 0-2", "dropout seeds 3-4"]
     assert [(row["epochs"], row["of"]) for row in summary["ran"].values()] == [(2, 2), (2, 2)]
     members = [archive[f"results/chap6_conv/dropout/seed{k}.json"] for k in range(5)]
-    # each member is network3.SGD exactly: a pack on the CPU is train_side_by_side's seeds, bit for bit
+    # each member is network3.SGD exactly: a pack on the CPU is Network3SGD's seeds, bit for bit
     cfg = replace(chap6_conv.VARIANTS["dropout"], train_size=30, epochs=2)
     logs = [RunLog("chap6_conv", "dropout", seed, asdict(cfg), tmp_path / "alone") for seed in (0, 3)]
     train_network3(cfg, mnist_small_evaluation, logs)

@@ -16,7 +16,8 @@ from experiments import chap1_network, chap3_crossentropy, chap6_conv
 from repro.log import RunLog
 from repro.network import Network
 from repro.records import load_checkpoint
-from repro.train import sgd, train_network, train_step
+from repro.sgd import Rule, step
+from repro.train import train_network
 from repro.train3 import train_network3
 
 CHAPTERS_1_TO_5 = {
@@ -64,14 +65,13 @@ def test_side_by_side_equals_a_network_without_a_seed_axis(cfg, mnist, tmp_path)
     """network2.SGD written plainly for one network: (m, 784) mini-batches, (n_l, n_{l-1}) weights."""
     generator = torch.Generator().manual_seed(2)
     network = cfg.network(generator)
-    optimizer = sgd(network, cfg.eta, cfg.lmbda / cfg.train_size)  # the function backend's step
     x, y, n, m = mnist.training.images[:cfg.train_size], mnist.training.one_hot()[:cfg.train_size], cfg.train_size, 10
     correct = []
     for epoch in range(cfg.epochs):
         order = torch.randperm(n, generator=generator)
         for k in range(0, n, m):
             batch = order[k:k + m]
-            train_step(network, x[batch], y[batch], cfg.backend, cfg.eta, cfg.eta * cfg.lmbda / n, optimizer)
+            step(network, x[batch], y[batch], None, Rule(cfg.eta, cfg.eta * cfg.lmbda / n), backend=cfg.backend)
         with torch.no_grad():
             correct.append(int((network(mnist.test.images).argmax(1) == mnist.test.labels).sum()))
     side_by_side = train_seeds(cfg, mnist, tmp_path, [2, 3], "side")[2]
@@ -119,11 +119,11 @@ def test_a_member_is_the_network_at_that_seed(mnist):
 
 
 def test_the_compiled_step_is_the_same_whichever_seeds_sit_beside_it(mnist, tmp_path):
-    """--backend compiled: torch.compile's fused kernels; its own last bits, still independent of E."""
-    cfg = replace(CHAPTERS_1_TO_5["chap3_crossentropy lambda"], epochs=1, backend="compiled")
+    """--compile on: torch.compile's fused kernels; its own last bits, still independent of E."""
+    cfg = replace(CHAPTERS_1_TO_5["chap3_crossentropy lambda"], epochs=1, compile="on")
     alone = train_seeds(cfg, mnist, tmp_path, [1], "alone")
     three = train_seeds(cfg, mnist, tmp_path, [0, 1, 2], "three")
-    eager = train_seeds(replace(cfg, backend="manual"), mnist, tmp_path, [1], "eager")
+    eager = train_seeds(replace(cfg, compile="off"), mnist, tmp_path, [1], "eager")
     assert_same_run(three[1], alone[1])
     compiled, reference = alone[1][0]["epochs"][0], eager[1][0]["epochs"][0]
     assert abs(compiled["correct/test"] - reference["correct/test"]) <= 10

@@ -1,7 +1,8 @@
 """Ch.3's options of the SGD loop: L1, momentum, dropout, early stopping and the halving schedule.
 
-Each update against the book's formula in float64, the ``function`` backend (torch.optim.SGD)
-against the ``manual`` one, and the schedule's runs against what the rule says they do.
+Each update against the book's formula in float64, the ``function`` backend's steps against the
+``manual`` one's, torch.optim.SGD's momentum against the book's, and the schedule's runs against
+what the rule says they do.
 """
 
 import json
@@ -12,7 +13,8 @@ import torch
 
 from experiments import chap1_network, chap3_crossentropy
 from repro.log import RunLog
-from repro.train import SGDConfig, sgd, sgd_update, train_network, train_step
+from repro.sgd import Rule, sgd, step, update
+from repro.train import SGDConfig, train_network
 from tests.test_training import small_network, train
 
 X = torch.rand(10, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
@@ -34,7 +36,7 @@ def test_l1_update_is_the_books_formula_with_sgn_0_equal_0():
     nabla_w, nabla_b = gradients(network)
     eta, lmbda, n, m = 0.5, 5.0, 1000, 10
     with torch.no_grad():
-        sgd_update(network, nabla_w, nabla_b, eta / m, eta * lmbda / n, l1=True)
+        update(network, nabla_w, nabla_b, Rule(eta, eta * lmbda / n, l1=True), m)
     for w, w0, nabla in zip(network.weights, before[0::2], nabla_w):
         torch.testing.assert_close(w, w0 - eta * lmbda / n * torch.sign(w0) - (eta / m) * nabla, rtol=0, atol=1e-15)
     assert torch.equal(network.weights[0][0, :3], -(eta / m) * nabla_w[0][0, :3])
@@ -55,24 +57,37 @@ def test_momentum_update_is_v_mu_v_minus_eta_grad_then_w_plus_v():
             book_v[k] = mu * book_v[k] - eta * grad
             params[k] = p + book_v[k]
         with torch.no_grad():
-            sgd_update(network, nabla_w, nabla_b, eta / m, eta * lmbda / n, momentum=mu, velocity=velocity)
+            update(network, nabla_w, nabla_b, Rule(eta, eta * lmbda / n, momentum=mu), m, velocity)
     for ours, book in zip(network.weights + network.biases, params):
         torch.testing.assert_close(ours, book, rtol=0, atol=1e-14)
     for ours, book in zip(velocity, book_v):
         torch.testing.assert_close(ours, book, rtol=0, atol=1e-14)
 
 
-@pytest.mark.parametrize("options", [dict(momentum=0.9), dict(l1=True), dict(l1=True, momentum=0.5)])
-def test_function_backend_steps_as_the_manual_one(options):
-    """torch.optim.SGD's momentum (b ← μb + ∇C, w ← w − ηb) and L1 added to the gradient: the book's rule."""
-    eta, lmbda, n = 0.5, 5.0, 1000
-    momentum, l1 = options.get("momentum", 0.0), options.get("l1", False)
+@pytest.mark.parametrize("rule", [Rule(0.5, 0.0025), Rule(0.5, 0.0025, momentum=0.9), Rule(0.5, 0.0025, l1=True),
+                                  Rule(0.5, 0.0025, l1=True, momentum=0.5)], ids=["l2", "momentum", "l1", "l1+momentum"])
+def test_the_function_backend_steps_exactly_as_the_manual_one(rule):
+    """One update for every backend: ``function``'s Σₓ∇Cₓ through the engine is ``manual``'s, bit for bit."""
+    ours, theirs = small_network(), small_network()
+    velocities = [[torch.zeros_like(p) for p in ours.weights + ours.biases] for _ in range(2)]
+    for _ in range(3):
+        step(ours, X, Y, None, rule, velocities[0], "manual")
+        step(theirs, X, Y, None, rule, velocities[1], "function")
+    for mine, reference in zip([*ours.parameters(), *velocities[0]], [*theirs.parameters(), *velocities[1]]):
+        assert torch.equal(mine, reference)
+
+
+def test_torch_sgd_momentum_is_the_books_with_v_minus_eta_b():
+    """repro.sgd.sgd's map: torch's b ← μb + ∇C, w ← w − ηb is the book's v ← μv − η∇C, w ← w + v."""
+    eta, lmbda, n, mu = 0.5, 5.0, 1000, 0.9
     ours, theirs = small_network(), small_network()
     velocity = [torch.zeros_like(p) for p in ours.weights + ours.biases]
-    optimizer = sgd(theirs, eta, 0.0 if l1 else lmbda / n, momentum)
+    optimizer = sgd(theirs, eta, lmbda / n, mu)
     for _ in range(3):
-        train_step(ours, X, Y, "manual", eta, eta * lmbda / n, l1=l1, momentum=momentum, velocity=velocity)
-        train_step(theirs, X, Y, "function", eta, eta * lmbda / n, optimizer, l1=l1, momentum=momentum)
+        step(ours, X, Y, None, Rule(eta, eta * lmbda / n, momentum=mu), velocity)
+        optimizer.zero_grad()
+        theirs.cost(X, Y).backward()
+        optimizer.step()
     for mine, reference in zip(ours.parameters(), theirs.parameters()):
         torch.testing.assert_close(mine, reference, rtol=1e-12, atol=1e-13)
 
@@ -126,11 +141,7 @@ def test_a_momentum_run_resumes_with_its_velocity(backend, mnist, tmp_path):
     resumed_log = RunLog.reopen(tmp_path / "stopped")
     train_network(cfg, mnist, [resumed_log])
     resumed = [row["cost/test"] for row in resumed_log.close()["epochs"]]
-    straight = [row["cost/test"] for row in straight["epochs"]]
-    if backend == "manual":
-        assert resumed == straight  # v is the manual step's own state: saved and restored exactly
-    else:  # torch's buffer b = −v/η is rebuilt from v each epoch: a rounding an epoch
-        assert resumed == pytest.approx(straight, rel=1e-5)
+    assert resumed == [row["cost/test"] for row in straight["epochs"]]  # v saved and restored exactly
     assert json.loads((tmp_path / "stopped" / "results.json").read_text())["finished"]
 
 
