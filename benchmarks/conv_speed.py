@@ -23,7 +23,8 @@ import time
 import torch
 
 from repro.data import load_mnist
-from repro.sgd import Rule, step
+from repro.sgd import step
+from repro.update import Rule
 from repro.train3 import Network3Config
 
 CONFIG = Network3Config(conv_maps=(20, 40), fc_sizes=(100,), activation="sigmoid", eta=0.1, mini_batch_size=10)

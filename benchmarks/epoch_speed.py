@@ -20,8 +20,9 @@ import torch
 
 from repro import numpy_reference
 from repro.data import load_mnist
-from repro.sgd import Rule, step
+from repro.sgd import step
 from repro.train import SGDConfig
+from repro.update import Rule
 
 CONFIG = SGDConfig(sizes=(784, 30, 10), cost="quadratic", init="large", eta=3.0, epochs=1)
 LABELS = {"manual": "(b) manual: BP1–BP4 by hand", "function": "(c) function: cost.backward() through them",

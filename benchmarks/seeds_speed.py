@@ -34,8 +34,9 @@ from epoch_speed import numpy_epoch  # this folder is on sys.path when run as a 
 from experiments import chap1_network, chap6_conv
 from repro.data import N_TRAINING, load_mnist
 from repro.network import Network
-from repro.sgd import Rule, compiled_step, step
+from repro.sgd import compiled_step, step
 from repro.train import evaluate, rows
+from repro.update import Rule
 
 CONFIG = chap1_network.CONFIG
 RULE = Rule(CONFIG.eta)  # η, no decay: the steps timed

@@ -23,8 +23,8 @@ from repro.data import N_TRAINING
 from repro.expected import Expected
 from repro.network import Network
 from repro.plots import plt
-from repro.seeds import SideBySide, in_groups
-from repro.train import Network2SGD, SGDConfig, epoch_line, evaluate, refuse_unless
+from repro.seeds import SideBySide
+from repro.train import Network2SGD, SGDConfig, epoch_line, evaluate
 
 BOOK_SIZES = (100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000)  # the book's validation %, size by size:
 BOOK_NETWORK = dict(zip(BOOK_SIZES, (69.09, 76.37, 85.29, 88.85, 91.27, 93.24, 94.89, 95.85, 95.97)))  # more_data.json
@@ -43,16 +43,15 @@ class Config(SGDConfig):
     svm: bool = True  # also score scikit-learn's SVC (γ = 1/784) trained on the same n images
     train_size: int = N_TRAINING  # the largest n trained: sizes of train_sizes above it are skipped
 
-    def __post_init__(self):
-        super().__post_init__()
-        refuse_unless([
+    def checks(self):
+        return super().checks() + [
             (list(self.train_sizes) == sorted(set(self.train_sizes)) and self.train_sizes[-1:] <= (N_TRAINING,),
              f"train-sizes must increase, up to {N_TRAINING}, got {self.train_sizes}"),
             (self.train_sizes[:1] >= (self.mini_batch_size,) and self.train_sizes[0] <= self.train_size,
              f"the first of train-sizes must lie between mini-batch-size and train-size, got {self.train_sizes}"),
             (not (self.momentum or self.p_dropout or self.patience),
              "momentum, p-dropout and patience are not part of this experiment's loop (Eq. 93 alone)"),
-        ], self)
+        ]
 
     @property
     def measured_sizes(self):
@@ -147,7 +146,7 @@ def run(cfg, data, logs):
     def next_size(log):  # what seeds training side by side share: the index of their next size; None when done
         return len(log.history) if len(log.history) < len(cfg.measured_sizes) else None
 
-    in_groups(functools.partial(train_next_size, cfg, data, svm_accuracy=svm_accuracy), logs, next_size)
+    sgd.in_groups(functools.partial(train_next_size, cfg, data, svm_accuracy=svm_accuracy), logs, next_size)
     for log in logs:
         log.extra["scikit_learn"] = sklearn.__version__  # the SVM's numbers depend on libsvm's version
         log.figure("more_data", more_data_figure(log.history, cfg.evaluation, f"More training data, seed {log.seed}"))

@@ -31,10 +31,8 @@ class Config(Network3Config):
 
     ensemble: int = 1  # nets from different seeds that vote (Ch.6, "Using an ensemble of networks": 5)
 
-    def __post_init__(self):
-        super().__post_init__()
-        if self.ensemble < 1:
-            raise ValueError(f"ensemble must be >= 1, got {self.ensemble}")
+    def checks(self):
+        return super().checks() + [(self.ensemble >= 1, f"ensemble must be >= 1, got {self.ensemble}")]
 
 
 SHALLOW = Config(conv_maps=(), fc_sizes=(100,), activation="sigmoid", eta=0.1, lmbda=0.0, epochs=60)

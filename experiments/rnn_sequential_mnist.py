@@ -30,13 +30,13 @@ from repro.data import N_TRAINING
 from repro.expected import Expected
 from repro.plots import plot_curves
 from repro.recurrent import CELLS, SequenceClassifier, speeds
-from repro.train import refuse_unless
+from repro.config import Checked
 
 SPEED_IMAGES = 1000  # ‖∂C/∂h_t‖ is averaged over the first 1,000 training images, as Ch.5's speeds
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(Checked):
     """One cell on sequential MNIST; RNN and LSTM differ in ``cell`` alone."""
 
     cell: str = "rnn"  # "rnn": h_t = tanh(W_x x_t + W_h h_{t−1} + b); "lstm": gates i, f, g, o and a cell c_t
@@ -50,18 +50,13 @@ class Config:
     evaluation: str = "validation"  # the split scored after each epoch; the test set stays unread
     device: str = "cpu"  # "cpu" or "cuda": where the data and the network live
 
-    def __post_init__(self):
-        refuse_unless([
+    def checks(self):
+        return [
             (self.cell in CELLS, f"cell must be one of {sorted(CELLS)}, got {self.cell!r}"),
             (self.hidden >= 1, f"hidden must be >= 1, got {self.hidden}"),
             (self.init in ("default", "torch"), f"init must be default or torch, got {self.init!r}"),
-            (0 < self.eta < math.inf, f"eta must be > 0 and finite, got {self.eta}"),
-            (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
-            (1 <= self.train_size <= N_TRAINING, f"train-size must be between 1 and {N_TRAINING}, got {self.train_size}"),
-            (1 <= self.mini_batch_size <= self.train_size,
-             f"mini-batch-size must be between 1 and train-size ({self.train_size}), got {self.mini_batch_size}"),
             (self.evaluation in ("validation", "test"), f"evaluation must be validation or test, got {self.evaluation!r}"),
-        ], self)
+        ]
 
     def network(self, generator):
         """Return this configuration's classifier, initialised from generator."""
@@ -105,7 +100,10 @@ def train(cfg, data, log):
     training = data.training.first(cfg.train_size)
     x, y = training.images, training.one_hot()
     split = getattr(data, cfg.evaluation)
-    for epoch in range(log.resume(network, generator, optimizer), cfg.epochs):
+    if checkpoint := log.resume(network):  # Adam's moments and the order's generator, as the last epoch left them
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        generator.set_state(checkpoint["generator"])
+    for epoch in range(len(log.history), cfg.epochs):
         order, total, batches = torch.randperm(len(x), generator=generator), 0.0, len(x) // cfg.mini_batch_size
         for k in range(0, batches * cfg.mini_batch_size, cfg.mini_batch_size):  # a last partial batch is dropped
             batch = order[k:k + cfg.mini_batch_size]
@@ -118,7 +116,8 @@ def train(cfg, data, log):
             correct = int((network.predict(split.images) == split.labels).sum())
         print(f"Epoch {epoch}, {cfg.cell} seed {log.seed}: {correct} / {len(split)}")
         log.epoch(epoch, {f"accuracy/{cfg.evaluation}": 100 * correct / len(split), f"correct/{cfg.evaluation}": correct,
-                          "cost/train": total / batches}, network, generator, optimizer)
+                          "cost/train": total / batches}, network,
+                  state={"optimizer": optimizer.state_dict(), "generator": generator.get_state()})
     return network
 
 

@@ -25,11 +25,11 @@ class Config(SGDConfig):
     mini_batch_sizes: tuple = (1, 10, 100, 1000)  # the mini-batch sizes m compared, each a run of its own (a sub-folder)
     eta_per_example: float = 0.05  # η = eta_per_example · m (Ch.3's argument); 0: η = cfg.eta for every m
 
-    def __post_init__(self):
-        super().__post_init__()
-        if min(self.mini_batch_sizes, default=1) < 1 or self.eta_per_example < 0:  # (): one m, a sub-folder's run
-            raise ValueError(f"mini-batch-sizes must be >= 1 and eta-per-example >= 0; got "
-                             f"{self.mini_batch_sizes} and {self.eta_per_example}")
+    def checks(self):
+        return super().checks() + [  # mini_batch_sizes (): one m, a sub-folder's run
+            (min(self.mini_batch_sizes, default=1) >= 1 and self.eta_per_example >= 0,
+             f"mini-batch-sizes must be >= 1 and eta-per-example >= 0; got {self.mini_batch_sizes} and "
+             f"{self.eta_per_example}")]
 
 
 CONFIG = Config(**{**VIDEOS.as_dict(), "epochs": 5})

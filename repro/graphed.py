@@ -26,7 +26,8 @@ import torch
 
 from repro.conv import dropout_mask
 from repro.network import Network
-from repro.sgd import Rule, step
+from repro.sgd import step
+from repro.update import Rule
 
 
 class Pack:

@@ -131,22 +131,22 @@ class RunLog:
         """Return the last checkpoint (checked against its digest), or {} for a new run."""
         return load_checkpoint(self.checkpoint_path) if self.checkpoint_path.exists() else {}
 
-    def resume(self, network, generator, optimizer=None):
-        """Load the checkpoint into network, generator and optimizer if there is one; return the next epoch."""
-        if not (checkpoint := self.checkpoint()):
-            return 0
-        network.load_state_dict(network_state(checkpoint))
-        if optimizer is not None and checkpoint.get("optimizer"):
-            optimizer.load_state_dict(checkpoint["optimizer"])
-        generator.set_state(checkpoint["generator"])
-        print(f"Resuming {self.run_dir} after epoch {len(self.history) - 1}")
-        return len(self.history)
+    def resume(self, network):
+        """Load the checkpoint's network into ``network`` if there is one; return the checkpoint ({} for a new run).
 
-    def epoch(self, epoch, metrics, network, generator=None, optimizer=None, images=None, save=True, velocity=None):
+        The rest of it is the trainer's own state, as it handed it to ``epoch``: the trainer restores it.
+        """
+        if checkpoint := self.checkpoint():
+            network.load_state_dict(network_state(checkpoint))
+            print(f"Resuming {self.run_dir} after epoch {len(self.history) - 1}")
+        return checkpoint
+
+    def epoch(self, epoch, metrics, network, images=None, save=True, state=None):
         """Record one epoch's metrics, parameter histograms, images ({tag: (3, H, W)}) and a checkpoint.
 
-        ``velocity``: momentum's v per parameter (Ch.3), checkpointed so that a run resumes with it.
-
+        ``state``: what the trainer needs besides the network to go on exactly where it stopped
+        ({name: a tensor, a list of them or a state_dict}: a generator's state, momentum's
+        velocity, an optimizer's), checkpointed with it and handed back by ``resume``.
         ``network`` None: a baseline with no weights; the checkpoint then holds the history alone.
         ``save`` False: no checkpoint or results.json this time (a run of many tiny epochs saves its last).
         """
@@ -166,18 +166,16 @@ class RunLog:
             self.writer.add_scalar(tag, value, epoch)
         if save:
             self.writer.flush()
-            self._save_checkpoint(network, generator, optimizer, velocity)
+            self._save_checkpoint(network, state or {})
             self.write_results(finished=False)
 
-    def _save_checkpoint(self, network, generator, optimizer, velocity=None):
-        """Write the network's state_dict (on the CPU), the optimizer's and the generator's state, atomically."""
+    def _save_checkpoint(self, network, state):
+        """Write the history, the network's state_dict (on the CPU) and the trainer's state, with a digest, atomically."""
         checkpoint = {"history": self.history, "wall_time_s": self.wall_time,
                       # clone: a seed side by side holds views of all seeds' storage; save its own numbers
                       "network": {key: value.cpu().clone() for key, value in network.state_dict().items()}
                       if network is not None else {},  # a baseline (chap1_baselines) learns no weights
-                      "optimizer": optimizer.state_dict() if optimizer is not None else {},
-                      "generator": generator.get_state() if generator is not None else torch.empty(0),
-                      "velocity": [v.cpu().clone() for v in velocity] if velocity is not None else []}
+                      **state}
         checkpoint["sha256"] = digest(checkpoint)  # checked before the checkpoint is used
         write_atomically(self.checkpoint_path, lambda partial: torch.save(checkpoint, partial))
 

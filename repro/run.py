@@ -158,8 +158,10 @@ def run_command(parser, argv, args, rest):
     data = load_mnist(args.data, args.download).to(cfg.device)
     logs = [new_log(args.name, variant, seed_value, dataclasses.asdict(cfg), args.logdir or "logs")
             for seed_value in args.seed or [0]]
-    batches = [logs] if args.batch_seeds == "on" else [[log] for log in logs]
-    finish(experiment, logs, [result for batch in batches for result in train_and_report(experiment, cfg, data, batch)])
+    results = []
+    for batch in [logs] if args.batch_seeds == "on" else [[log] for log in logs]:
+        results += train_and_report(experiment, cfg, data, batch)
+    finish(experiment, logs, results)
 
 
 def new_log(name, variant, seed_value, config, logdir):

@@ -26,43 +26,6 @@ class Diverged(Exception):
     """A cost or parameter stopped being finite: the run ends there, a result (exit 3), not a crash."""
 
 
-def by_state(logs, state):
-    """Return the running logs grouped by ``state(log)``, in the order given; a state None is a finished seed.
-
-    Seeds of one run checkpoint one after another, so a run stopped while writing them can
-    have seeds an epoch apart; with a learning-rate schedule (Ch.3) seeds come to differ in η.
-    Each group trains side by side on its own.
-    """
-    groups = {}
-    for log in logs:
-        if log.status == "running" and (key := state(log)) is not None:
-            groups.setdefault(key, []).append(log)
-    return list(groups.values())
-
-
-def in_groups(train, logs, state=None):
-    """Run train(group) on each group of seeds in one state until none is left; return {run folder: …}.
-
-    ``state(log)``: what the seeds of a group share, by default the epoch they resume at; None
-    for a seed that is done. ``train`` returns, merged here, whatever it hands back (a finished
-    seed's network too), and may return early when its seeds stop sharing a state; they are
-    then grouped anew, until a pass trains no epoch. Raises Diverged, after the other seeds
-    have finished, if any seed stopped being finite.
-    """
-    state = state or (lambda log: len(log.history))
-    trained, diverged, before = {}, [], None
-    while (groups := by_state(logs, state)) and before != (now := [len(log.history) for log in logs]):
-        before = now  # a pass that trains no epoch would come back forever
-        for group in groups:
-            try:
-                trained |= train(group) or {}
-            except Diverged as error:
-                diverged.append(str(error))
-    if diverged:
-        raise Diverged("; ".join(diverged))
-    return trained
-
-
 def networks(cfg, logs, dtype, generators, resumed_generators=None):
     """Return the seeds' networks side by side, fresh or each from its checkpoint.
 
@@ -73,7 +36,8 @@ def networks(cfg, logs, dtype, generators, resumed_generators=None):
     members = []
     for log, generator, resumed in zip(logs, generators, resumed_generators or generators):
         network = cfg.network(generator).to(dtype)  # float32, unless a test hands in float64 data
-        log.resume(network, resumed)
+        if checkpoint := log.resume(network):
+            resumed.set_state(checkpoint["generator"])
         members.append(network)
     return Network.side_by_side(members)
 
@@ -111,8 +75,10 @@ class SideBySide:
                                      f"eta {self.cfg.eta}, lmbda {self.cfg.lmbda}; try a smaller eta "
                                      f"(results in {log.run_dir})")
                 continue
-            velocity = [v[seed] for v in self.velocity] if self.velocity else None
-            log.epoch(epoch, seed_metrics, member, generator, images=(images or {}).get(seed), velocity=velocity)
+            state = {"generator": generator.get_state()}  # where its shuffles and masks go on
+            if self.velocity:
+                state["velocity"] = [v[seed].cpu().clone() for v in self.velocity]
+            log.epoch(epoch, seed_metrics, member, images=(images or {}).get(seed), state=state)
             keep.append(seed)
         if len(keep) < len(self.logs):
             self.keep(keep)

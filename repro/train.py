@@ -22,14 +22,16 @@ from tqdm import tqdm
 
 from repro import sgd
 from repro.backprop import ACTIVATIONS, COSTS
+from repro.config import Checked
 from repro.data import N_TRAINING
 from repro.layers import AUTOGRAD
 from repro.network import INITIALIZERS, Network
 from repro.seeds import SideBySide, networks, velocities
+from repro.update import Rule
 
 
 @dataclass(frozen=True)
-class SGDConfig:
+class SGDConfig(Checked):
     """Hyper-parameters of a network2-style run; the defaults are network2.py's."""
 
     sizes: tuple = (784, 30, 10)  # neurons per layer, input first
@@ -52,22 +54,14 @@ class SGDConfig:
     compile: str = "off"  # "on": the manual step under torch.compile; "cuda-graphs": also replayed as a CUDA graph
     device: str = "cpu"  # "cpu" or "cuda": where the data and the network live
 
-    def __post_init__(self):
-        """Refuse bad hyper-parameters before any data is loaded or any time is spent."""
-        checks = [
-            (0 < self.eta < math.inf, f"eta must be > 0 and finite, got {self.eta}"),
-            (0 <= self.lmbda < math.inf, f"lmbda must be >= 0 and finite, got {self.lmbda}"),
+    def checks(self):
+        """network2's own fields; the shared ones are repro.config's."""
+        return [
             (self.regularization in ("l1", "l2"), f"regularization must be l1 or l2, got {self.regularization!r}"),
-            (0 <= self.p_dropout < 1, f"p-dropout must be in [0, 1), got {self.p_dropout}"),
             (0 <= self.momentum < 1, f"momentum must be in [0, 1): μ = 1 is no friction at all, got {self.momentum}"),
             (self.patience >= 0, f"patience must be >= 0 epochs, got {self.patience}"),
             (self.halve_to >= 1 and self.halve_to & (self.halve_to - 1) == 0,
              f"halve-to must be a power of two (η is halved), got {self.halve_to}"),
-            (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
-            (1 <= self.mini_batch_size <= self.train_size,
-             f"mini-batch-size must be between 1 and train-size ({self.train_size}), got {self.mini_batch_size}"),
-            (1 <= self.train_size <= N_TRAINING,
-             f"train-size must be between 1 and {N_TRAINING}, got {self.train_size}"),
             (len(self.sizes) >= 2 and min(self.sizes) >= 1, f"sizes must be >= 2 positive layer sizes, got {self.sizes}"),
             (self.sizes[:1] == (784,) and self.sizes[-1:] == (10,),
              f"sizes must start with 784 (MNIST's pixels) and end with 10 (its digits), got {self.sizes}"),
@@ -76,10 +70,6 @@ class SGDConfig:
             (self.init in INITIALIZERS, f"init must be one of {sorted(INITIALIZERS)}, got {self.init!r}"),
             (self.evaluation in ("test", "validation"), f"evaluation must be test or validation, got {self.evaluation!r}"),
         ]
-        refuse_unless(checks, self)
-
-    def as_dict(self):
-        return asdict(self)
 
     def network(self, generator):
         """Return this configuration's network, initialised from generator."""
@@ -103,25 +93,6 @@ class SGDConfig:
                 if eta <= self.eta / self.halve_to:
                     return None
         return eta if len(history) < self.epochs else None
-
-
-def refuse_unless(checks, cfg):
-    """Raise ValueError naming the first (ok, message) check that fails, or cfg's backend, compile or device we lack."""
-    backend, compile = getattr(cfg, "backend", "manual"), getattr(cfg, "compile", "off")  # the RNN has neither
-    renamed = {"compiled": "--compile on", "graphed": "--compile cuda-graphs"}  # backends until issue 20
-    checks = checks + [
-        (backend not in renamed, f"backend {backend} is now {renamed.get(backend)} (with --backend manual)"),
-        (backend in sgd.BACKENDS, f"backend must be one of {sgd.BACKENDS}, got {backend!r}"),
-        (compile in sgd.COMPILE, f"compile must be one of {sgd.COMPILE}, got {compile!r}"),
-        (compile == "off" or backend == "manual",
-         f"--compile {compile} compiles the manual step: use it with --backend manual, not {backend}"),
-        (cfg.device.split(":")[0] in ("cpu", "cuda"), f"device must be cpu or cuda, got {cfg.device!r}"),
-        (not cfg.device.startswith("cuda") or torch.cuda.is_available(),
-         "device cuda was asked for, but torch sees no CUDA device here"),
-    ]
-    for ok, message in checks:
-        if not ok:
-            raise ValueError(message)
 
 
 def penalty(network, lmbda_over_n, regularization="l2"):
@@ -204,7 +175,7 @@ class Network2SGD:
 
     def rule(self, seeds, eta):
         """Return Eq. 93's constants: η and ηλ/n, n the training set passed in; L1 or momentum as configured."""
-        return sgd.Rule(eta, eta * self.cfg.lmbda / len(self.x), self.cfg.regularization == "l1", self.cfg.momentum)
+        return Rule(eta, eta * self.cfg.lmbda / len(self.x), self.cfg.regularization == "l1", self.cfg.momentum)
 
     def evaluate(self, seeds, epoch, costs=None):
         """Return each seed's network2 metrics after an epoch (and η, under a schedule); print network.py's line."""

@@ -6,15 +6,14 @@ network3 minimises, per mini-batch of m, the mean log-likelihood plus an L2 term
 
 so each step is w ← (1 − η·λ·m/n)·w − η·∇C̄ and b ← b − η·∇C̄ (C̄ the mean term; biases
 are not decayed): torch.optim.SGD with weight_decay = λ·m/n on the weights only, ten
-times network2's λ/n at m = 10 (repro.sgd.sgd; tests/test_conv.py proves the two equal). Unlike
+times network2's λ/n at m = 10 (repro.update.sgd; tests/test_conv.py proves the two equal). Unlike
 network2, the mini-batches follow the training set's order every epoch (no reshuffle).
 After each epoch network3 measures validation accuracy, and test accuracy only when
 validation reached its best so far (ties included); chapter 6 reports that test
 accuracy at the best-validation epoch.
 """
 
-import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torchvision.utils import make_grid
@@ -22,15 +21,16 @@ from tqdm import tqdm
 
 from repro import sgd
 from repro.backprop import ACTIVATIONS
+from repro.config import Checked
 from repro.data import N_TRAINING, expanded
 from repro.layers import ConvPool
 from repro.network3 import Network3
 from repro.seeds import SideBySide, networks
-from repro.train import refuse_unless
+from repro.update import Rule
 
 
 @dataclass(frozen=True)
-class Network3Config:
+class Network3Config(Checked):
     """Hyper-parameters of a network3 run; the defaults are Ch.6's first, fully connected, network."""
 
     conv_maps: tuple = ()  # feature maps of each conv-pool layer (5×5, stride 1, 2×2 max-pool): Ch.6 uses 20, 40
@@ -49,24 +49,14 @@ class Network3Config:
     compile: str = "off"  # "on": the manual step under torch.compile; "cuda-graphs": also replayed as a CUDA graph
     device: str = "cpu"  # "cpu" or "cuda": where the data and the network live
 
-    def __post_init__(self):
-        """Refuse bad hyper-parameters before any data is loaded or any time is spent."""
-        refuse_unless([
-            (0 < self.eta < math.inf, f"eta must be > 0 and finite, got {self.eta}"),
-            (0 <= self.lmbda < math.inf, f"lmbda must be >= 0 and finite, got {self.lmbda}"),
-            (0 <= self.p_dropout < 1, f"p-dropout must be in [0, 1), got {self.p_dropout}"),
-            (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
-            (1 <= self.mini_batch_size <= self.train_size,
-             f"mini-batch-size must be between 1 and train-size, got {self.mini_batch_size}"),
-            (1 <= self.train_size <= N_TRAINING, f"train-size must be between 1 and {N_TRAINING}, got {self.train_size}"),
+    def checks(self):
+        """network3's own fields; the shared ones are repro.config's."""
+        return [
             (len(self.conv_maps) <= 2 and min(self.conv_maps + self.fc_sizes, default=1) >= 1,
              f"at most 2 conv-pool layers (28 → 12 → 4) and positive sizes, got {self.conv_maps}, {self.fc_sizes}"),
             (self.activation in ACTIVATIONS, f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"),
             (self.select_on == "validation", f"select-on must be validation, got {self.select_on!r}"),
-        ], self)
-
-    def as_dict(self):
-        return asdict(self)
+        ]
 
     def network(self, generator):
         """Return this configuration's network, initialised from generator."""
@@ -174,7 +164,7 @@ class Network3SGD:
 
     def rule(self, seeds, eta):
         """Return network3's update: w ← (1 − η·λ·m/n)w − η∇C̄."""
-        return sgd.Rule(eta, eta * self.l2(seeds))
+        return Rule(eta, eta * self.l2(seeds))
 
     def evaluate(self, seeds, epoch, costs):
         """Return each seed's metrics: its training cost (from the steps' summed ``costs``), network3's evaluation."""

@@ -11,7 +11,8 @@ from repro.data import Split, expanded, one_hot
 from repro.layers import AUTOGRAD, HAND_WRITTEN
 from repro.log import RunLog
 from repro.network3 import Network3
-from repro.sgd import Rule, sgd, step
+from repro.sgd import step
+from repro.update import Rule, sgd
 
 F64 = dict(dtype=torch.float64)
 

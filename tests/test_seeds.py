@@ -16,8 +16,9 @@ from experiments import chap1_network, chap3_crossentropy, chap6_conv
 from repro.log import RunLog
 from repro.network import Network
 from repro.records import load_checkpoint
-from repro.sgd import Rule, step
+from repro.sgd import step
 from repro.train import train_network
+from repro.update import Rule
 from repro.train3 import train_network3
 
 CHAPTERS_1_TO_5 = {

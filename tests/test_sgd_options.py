@@ -13,8 +13,9 @@ import torch
 
 from experiments import chap1_network, chap3_crossentropy
 from repro.log import RunLog
-from repro.sgd import Rule, sgd, step, update
+from repro.sgd import step
 from repro.train import SGDConfig, train_network
+from repro.update import Rule, sgd, update
 from tests.test_training import small_network, train
 
 X = torch.rand(10, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(2))

@@ -10,8 +10,8 @@ from experiments import chap1_network, chap3_crossentropy
 from repro.backprop import CrossEntropyCost, Sigmoid
 from repro.log import RunLog
 from repro.network import Network
-from repro.sgd import Rule, sgd, update
 from repro.train import SGDConfig, train_network
+from repro.update import Rule, sgd, update
 
 
 def small_network(seed=0):
