@@ -30,8 +30,6 @@ class Config:
     bits: int = 4  # width of the two numbers added; every one of the 2^(2·bits) pairs is checked
     neuron: str = "perceptron"  # "perceptron" (output 1 if w·x + b > 0, else 0) or "sigmoid" (σ(c(w·x + b)))
     scale: float = 1.0  # c: a sigmoid neuron's weights and bias times c; the perceptron as c → ∞
-    evaluation: str = "test"  # where the adder's score is recorded ("every input" stands for the test set)
-    device: str = "cpu"  # unused: the circuit is not trained
 
     def __post_init__(self):
         if not (1 <= self.bits <= 8 and self.neuron in ("perceptron", "sigmoid") and self.scale > 0):
@@ -68,7 +66,7 @@ def add(gate, a, b, bits):
     return torch.stack(total + [carry])
 
 
-def run(cfg, data, logs):
+def measure(cfg, logs):
     """Add every pair of cfg.bits-bit numbers through the circuit; score the pairs whose every output bit is right."""
     numbers = torch.arange(2 ** cfg.bits)
     a, b = (grid.flatten() for grid in torch.meshgrid(numbers, numbers, indexing="ij"))
@@ -76,13 +74,13 @@ def run(cfg, data, logs):
     outputs = add(nand(cfg), as_bits(a, cfg.bits), as_bits(b, cfg.bits), cfg.bits)
     right = ((outputs > 0.5).double() == as_bits(a + b, cfg.bits + 1)).all(0)
     truth_table = nand(cfg)(torch.tensor([0.0, 0, 1, 1], dtype=torch.float64), torch.tensor([0.0, 1, 0, 1]).double())
-    for log in (log for log in logs if not log.history):  # the circuit has no randomness
+    for log in logs:  # the circuit has no randomness
         log.extra |= {"nand_truth_table": truth_table.tolist(),
                       "worst_output_error": float((outputs - as_bits(a + b, cfg.bits + 1)).abs().max())}
         print(f"NAND 00 01 10 11 -> {' '.join(f'{value:.2f}' for value in truth_table.tolist())}; "
               f"{int(right.sum())} of {len(right)} sums right")
-        log.epoch(0, {f"accuracy/{cfg.evaluation}": 100 * right.double().mean().item(),
-                      f"correct/{cfg.evaluation}": int(right.sum())}, network=None)
+        log.measured({"accuracy/test": 100 * right.double().mean().item(),  # every input stands for the test set
+                      "correct/test": int(right.sum())})
         log.figure("output_bits", output_bits_figure(outputs, as_bits(a + b, cfg.bits + 1), cfg))
 
 

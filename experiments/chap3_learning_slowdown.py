@@ -35,7 +35,6 @@ class Config:
     eta: float = 0.15  # η
     epochs: int = 300  # gradient steps on the one example: the book's and the widgets' "epochs"
     rule: str = "gradient"  # "gradient": ∂C/∂w = δx, ∂C/∂b = δ (BP1-BP4); "widget": the widgets' d = 1/(1 − a)
-    device: str = "cpu"  # where the (MNIST) data is loaded; the neuron itself lives on the CPU
 
     def __post_init__(self):
         checks = [(self.cost in COSTS, f"cost must be one of {sorted(COSTS)}, got {self.cost!r}"),
@@ -96,10 +95,10 @@ def output_and_cost(layer, x, y, cfg):
         return COSTS[cfg.cost].output(z).item(), COSTS[cfg.cost].fn(z, y).item()
 
 
-def run(cfg, data, logs):
+def measure(cfg, logs):
     """Train the neuron for cfg.epochs steps, recording its output and cost after each; draw cost against epoch."""
     x, y = torch.ones(1, 1, dtype=torch.float64), torch.zeros(1, 1, dtype=torch.float64)
-    for log in (log for log in logs if not log.history):  # no randomness: every seed is the same run
+    for log in logs:  # no randomness: every seed is the same run
         layer = neuron(cfg)
         log.extra["initial_output"] = output_and_cost(layer, x, y, cfg)[0]
         for epoch in range(cfg.epochs):

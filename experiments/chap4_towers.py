@@ -31,8 +31,6 @@ class Config:
     w: float = 1000.0  # every step's first-layer weight, as in one dimension [4.3]
     tower_h: float = 10.0  # h of a tower, output bias −3h/2: "when we use h = 10" [4.6]
     towers: tuple = (10, 20)  # towers per side of the 2-D approximations (ours)
-    evaluation: str = "test"  # unused: nothing is scored on MNIST
-    device: str = "cpu"  # the networks are tiny: always the CPU
 
     def __post_init__(self):
         if not (self.w > 0 and self.tower_h > 0 and self.towers and all(1 <= k <= 40 for k in self.towers)):
@@ -103,17 +101,17 @@ def figure(cfg, p):
     return drawing
 
 
-def run(cfg, data, logs):
+def measure(cfg, logs):
     """Build the tower and the grids of towers once (no random numbers); record and draw them for each seed."""
     p = plane()
     levels = dict(zip(("inside_min", "outside_max", "outside_both_max"), tower_levels(cfg.tower_h, cfg.w, p)))
     grids = {f"{k}x{k}_h{h:g}": dict(zip(("deviation", "ideal"), tower_grid(k, h, cfg.w, p)[1:]))
              for k in cfg.towers for h in (cfg.tower_h, 3 * cfg.tower_h)}
     first = grids[f"{cfg.towers[0]}x{cfg.towers[0]}_h{cfg.tower_h:g}"]
-    for log in (log for log in logs if not log.history):
+    for log in logs:
         print(f"a tower (h = {cfg.tower_h:g}, b = −3h/2): {levels['inside_min']:.4f} inside, "
               f"{levels['outside_max']:.4f} outside; {cfg.towers[0]} × {cfg.towers[0]} towers deviate "
               f"{first['deviation']:.3f} from σ⁻¹ of the bump (the ideal staircase {first['ideal']:.3f})")
         log.extra |= {"tower": levels, "tower_grid": grids}
-        log.epoch(0, {}, network=None)
+        log.measured({})
         log.figure("towers", figure(cfg, p))

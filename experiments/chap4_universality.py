@@ -47,8 +47,6 @@ class Config:
     steps: int = 2000  # training steps of the [1, 2N, 1] network, full batch (beyond the book)
     optimizer: str = "adam"  # "adam" or "sgd" (torch.optim.SGD, momentum 0.9) for that training
     lr: float = 0.05  # its learning rate (for sgd, η: 2 reaches 0.415, seed 0)
-    evaluation: str = "test"  # unused: nothing is scored on MNIST
-    device: str = "cpu"  # the networks are tiny: always the CPU
 
     def __post_init__(self):
         if not (self.w > 0 and self.window_w > 0 and self.lr > 0 and 1 <= self.bumps <= 100
@@ -185,7 +183,7 @@ def trained(cfg, seed):
     return net
 
 
-def measure(cfg, x, fives):
+def measure_constructions(cfg, x, fives):
     """Return every construction's numbers (they draw no random numbers: the same for every seed).
 
     ``fives``: the widget's networks, {"median" or "mean": (network, average deviation)}."""
@@ -247,14 +245,14 @@ def figure(cfg, x, nets, errors):
     return drawing
 
 
-def run(cfg, data, logs):
+def measure(cfg, logs):
     """Build and measure each construction once, train the [1, 2N, 1] network once a seed; record and draw."""
     book_x, x = torch.arange(100, dtype=DT) / 100, (torch.arange(1000, dtype=DT) + 0.5) / 1000
     fives = {how: five_bumps(cfg.bumps, how, cfg.w) for how in ("median", "mean")}  # (network, deviation) each
-    shared, (five, _), (means, _) = measure(cfg, x, fives), fives["median"], fives["mean"]
+    shared, (five, _), (means, _) = measure_constructions(cfg, x, fives), fives["median"], fives["mean"]
     median, n_most = shared["five_bumps"]["median"]["deviation"], shared["error_vs_n"]["w_scaled"][-1]
     failures = ", ".join(f"{row['failure']:.2f}" for row in shared["windows"].values())
-    for log in (log for log in logs if not log.history):
+    for log in logs:
         net = trained(cfg, log.seed)
         learnt = {"deviation": deviation(net, book_x), **{f"output_deviation_{name}": float(
             (Sigmoid.fn(weighted_output(model, book_x)) - f(book_x)).abs().mean()) for name, model in
@@ -265,6 +263,6 @@ def run(cfg, data, logs):
               f" {failures}; "
               f"trained ({cfg.optimizer}, seed {log.seed}) {learnt['deviation']:.3f}")
         log.extra |= shared | {"trained": learnt}
-        log.epoch(0, {"deviation/five_bumps": median, "deviation/trained": learnt["deviation"]}, network=None)
+        log.measured({"deviation/five_bumps": median, "deviation/trained": learnt["deviation"]})
         nets = {f"{cfg.bumps} bumps, medians": five, f"{cfg.bumps} bumps, means": means, f"trained, seed {log.seed}": net}
         log.figure("universality", figure(cfg, x, nets, shared["error_vs_n"]))

@@ -38,8 +38,6 @@ class Config:
     depth: int = 4  # neurons in the chain (the book's: 4)
     draws: int = 10_000  # chains drawn at random, for the typical size of each factor
     deep: int = 30  # the figure's longer chain
-    evaluation: str = "test"  # unused: nothing is trained or scored on MNIST
-    device: str = "cpu"  # the chains are tiny: always the CPU
 
     def __post_init__(self):
         if not (2 <= self.depth <= self.deep <= 100 and 1 <= self.draws <= 1_000_000):
@@ -124,9 +122,9 @@ def gradients_figure(random, blown, title):
     return figure
 
 
-def run(cfg, data, logs):
+def measure(cfg, logs):
     """Draw the chains, backprop through them, compare with the book's product; record and draw, once for all seeds."""
-    for log in (log for log in logs if not log.history):
+    for log in logs:
         generator = torch.Generator().manual_seed(log.seed)
         weights, biases = (torch.randn(cfg.draws, cfg.deep, generator=generator, dtype=torch.float64) for _ in range(2))
         x = float(torch.rand((), generator=generator, dtype=torch.float64))  # one input pixel in [0, 1)
@@ -147,5 +145,5 @@ def run(cfg, data, logs):
               f"(geometric mean of {cfg.draws} chains); w = 100: ×{metrics['exploding_factor']:.0f} a layer; "
               f"|wσ′| ≥ 1 at most on {metrics['widest']['width']:.4f} at |w| = {metrics['widest']['w']:.3f}")
         log.extra |= metrics
-        log.epoch(0, {"speed/chain_first_layer": float(deep[:, 0].abs().median())}, network=None)
+        log.measured({"speed/chain_first_layer": float(deep[:, 0].abs().median())})
         log.figure("unstable_gradients", gradients_figure(deep, blown, f"{cfg.deep} layers, {cfg.draws} chains"))

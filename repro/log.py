@@ -152,11 +152,7 @@ class RunLog:
         """
         for tag, image in (images or {}).items():
             self.writer.add_image(tag, image, epoch)
-        for tag, value in metrics.items():
-            if tag.startswith(SCALAR_PREFIXES):
-                self.writer.add_scalar(tag, value, epoch)
-            elif not tag.startswith(COUNTS):  # a metric no chart would show: an experiment's mistake, said at once
-                raise ValueError(f"metric {tag!r} has no documented tag (README, 'TensorBoard tags'; repro/log.py)")
+        self.scalars(metrics, epoch)
         for l, (w, b) in enumerate(zip(network.weights, network.biases) if network is not None else [], start=1):
             for tag, values in ((f"weights/layer{l}", w), (f"biases/layer{l}", b)):
                 if torch.isfinite(values).all():  # TensorBoard's histogram cannot bin NaN or ±inf
@@ -168,6 +164,21 @@ class RunLog:
             self.writer.flush()
             self._save_checkpoint(network, state or {})
             self.write_results(finished=False)
+
+    def scalars(self, metrics, step):
+        """Chart each metric in TensorBoard at ``step``; raise ValueError for a tag no chart is documented for."""
+        for tag, value in metrics.items():
+            if tag.startswith(SCALAR_PREFIXES):
+                self.writer.add_scalar(tag, value, step)
+            elif not tag.startswith(COUNTS):  # a metric no chart would show: an experiment's mistake, said at once
+                raise ValueError(f"metric {tag!r} has no documented tag (README, 'TensorBoard tags'; repro/log.py)")
+
+    def measured(self, metrics):
+        """Record a measurement-only run's numbers, its ``measure``'s: charted at step 0, in results.json as
+        ``measured``; it has no epochs and no checkpoint (a stopped measurement simply runs again)."""
+        self.scalars(metrics, 0)
+        self.extra["measured"] = metrics
+        self.writer.flush()
 
     def _save_checkpoint(self, network, state):
         """Write the history, the network's state_dict (on the CPU) and the trainer's state, with a digest, atomically."""
@@ -220,6 +231,12 @@ class RunLog:
         return {"peak": {"epoch": best, "accuracy": accuracies[best]},
                 "final": {"epoch": len(accuracies) - 1, "accuracy": accuracies[-1]}}
 
+    def measured_summary(self, split):
+        """Return a measurement's accuracy on split as its peak and final (no epoch), or {} where it has none."""
+        accuracy = self.extra.get("measured", {}).get(f"accuracy/{split}")
+        return {} if accuracy is None else {"peak": {"epoch": None, "accuracy": accuracy},
+                                             "final": {"epoch": None, "accuracy": accuracy}}
+
     def diverged(self, epoch, metrics):
         """Record the epoch at which the run stopped being finite; the last checkpoint stays the last good one."""
         self.history.append({"epoch": epoch, **metrics})
@@ -234,7 +251,8 @@ class RunLog:
         results = strict({
             "experiment": self.experiment, "variant": self.variant, "seed": self.seed, "config": self.config,
             "finished": finished, "status": self.status, "evaluation": split,
-            **(self.summary(split) if self.history and f"accuracy/{split}" in self.history[0] else {}),
+            **(self.summary(split) if self.history and f"accuracy/{split}" in self.history[0] else
+               self.measured_summary(split)),
             "epochs": self.history, "wall_time_s": round(self.wall_time, 2), "torch": torch.__version__,
             "device": self.config.get("device", "cpu"), "recipe": self.recipe, "git_commit": self.commit,
             **self.extra, **extra,

@@ -54,8 +54,8 @@ def run_line(experiment, results, run_dir):
         return f"{head}: finished -> {run_dir}"
     expected = experiment.EXPECTED.get(results["variant"])
     book = f" (book: {expected.book_text()})" if expected else ""
-    return (f"{head}: peak {results['evaluation']} accuracy {results['peak']['accuracy']:.2f}% at epoch "
-            f"{results['peak']['epoch']}{book} -> {run_dir}")
+    when = f" at epoch {results['peak']['epoch']}" if results["peak"]["epoch"] is not None else ""  # None: measured
+    return f"{head}: peak {results['evaluation']} accuracy {results['peak']['accuracy']:.2f}%{when}{book} -> {run_dir}"
 
 
 def shortfall_note(experiment, results):

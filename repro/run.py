@@ -26,8 +26,8 @@ from repro.data import DataError, load_mnist
 from repro.log import RunLog
 from repro.options import OneLineParser, long_options, override_parser, parse_overrides, seed, threads
 from repro.records import read_json
-from repro.runs import (RunFolderError, UsageError, experiment_names, load_experiment, read_record, trained_network,
-                        variant_config)
+from repro.runs import (RunFolderError, UsageError, experiment_names, load_experiment, read_record, run_experiment,
+                        trained_network, variant_config)
 from repro.network import Network
 from repro.report import run_line, seeds_line, shortfall_note
 from repro.seeds import Diverged
@@ -155,13 +155,18 @@ def run_command(parser, argv, args, rest):
     experiment = load_experiment(args.name)
     variant = args.variant if args.variant is not None else next(iter(experiment.VARIANTS))
     cfg = parse_overrides(variant_config(experiment, args.name, variant), rest, long_options(parser))
-    data = load_mnist(args.data, args.download).to(cfg.device)
+    data = load_data(experiment, cfg, args)
     logs = [new_log(args.name, variant, seed_value, dataclasses.asdict(cfg), args.logdir or "logs")
             for seed_value in args.seed or [0]]
     results = []
     for batch in [logs] if args.batch_seeds == "on" else [[log] for log in logs]:
         results += train_and_report(experiment, cfg, data, batch)
     finish(experiment, logs, results)
+
+
+def load_data(experiment, cfg, args):
+    """Return the book's split on cfg's device; None for an experiment that measures without MNIST (``measure``)."""
+    return None if hasattr(experiment, "measure") else load_mnist(args.data, args.download).to(cfg.device)
 
 
 def new_log(name, variant, seed_value, config, logdir):
@@ -196,7 +201,7 @@ def resume(args):
         return
     experiment, cfg = records[0]
     torch.set_num_threads(logs[0].recipe.get("threads", 1))
-    data = load_mnist(args.data, args.download).to(cfg.device)
+    data = load_data(experiment, cfg, args)
     finish(experiment, logs, train_and_report(experiment, cfg, data, logs))
 
 
@@ -207,7 +212,7 @@ def train_and_report(experiment, cfg, data, logs):
     """
     diverged = None
     try:
-        experiment.run(cfg, data, logs)
+        run_experiment(experiment, cfg, data, logs)
     except KeyboardInterrupt:
         running = [log for log in logs if log.status == "running"]
         for log in running:

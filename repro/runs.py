@@ -103,3 +103,10 @@ def trained_network(cfg, run_dir):
         raise RunFolderError(f"{path} is not a checkpoint of this run's network ({type(error).__name__}); "
                              "train the run again") from None
     return network.eval()
+
+
+def run_experiment(experiment, cfg, data, logs):
+    """Train the runs of ``logs`` (the experiment's ``run``), or measure them (``measure``: no MNIST, no epochs)."""
+    if hasattr(experiment, "measure"):
+        return experiment.measure(cfg, logs)
+    return experiment.run(cfg, data, logs)
