@@ -38,11 +38,11 @@ def seconds_per_epoch(x, y, cfg, batches, seed=0):
     rule, m = Rule(cfg.eta), cfg.mini_batch_size
     synchronize = torch.cuda.synchronize if cfg.device.startswith("cuda") else (lambda: None)
     for k in range(0, WARM_UP * m, m):
-        step(network, x[k:k + m], y[k:k + m], None, rule, backend=cfg.backend)
+        step(network, (x[k:k + m], y[k:k + m], None), rule, backend=cfg.backend)
     synchronize()
     started = time.perf_counter()
     for k in range(0, batches * m, m):
-        step(network, x[k:k + m], y[k:k + m], None, rule, backend=cfg.backend)
+        step(network, (x[k:k + m], y[k:k + m], None), rule, backend=cfg.backend)
     synchronize()
     return (time.perf_counter() - started) * (len(x) // m) / batches
 

@@ -52,7 +52,7 @@ def torch_epoch(x, y, cfg, seed):
     synchronize()
     started = time.perf_counter()
     for k in range(0, len(x), cfg.mini_batch_size):
-        step(network, x[k:k + m], y[k:k + m], None, rule, backend=cfg.backend)
+        step(network, (x[k:k + m], y[k:k + m], None), rule, backend=cfg.backend)
     synchronize()
     return time.perf_counter() - started
 

@@ -83,7 +83,7 @@ def side_by_side_epoch(cfg, training, seeds, batches, repeats, take_step=step):
 
     def run():
         for k in range(0, batches * 10, 10):
-            take_step(network, x[:, k:k + 10], y[:, k:k + 10], masks, RULE)
+            take_step(network, (x[:, k:k + 10], y[:, k:k + 10], masks), RULE)
 
     return best_time(run, repeats) * BATCHES_PER_EPOCH / batches / len(seeds)
 
@@ -94,7 +94,7 @@ def no_seed_axis_epoch(training, batches, repeats):
 
     def run():
         for k in range(0, batches * 10, 10):
-            step(network, x[0, k:k + 10], y[0, k:k + 10], None, RULE)
+            step(network, (x[0, k:k + 10], y[0, k:k + 10], None), RULE)
 
     return best_time(run, repeats) * BATCHES_PER_EPOCH / batches
 
@@ -146,7 +146,7 @@ def epoch_parts(training, data, seeds):
     shuffled_at = time.perf_counter()
     for k in range(0, len(training), 10):
         batch = order[:, k:k + 10]
-        step(network, rows(x, batch), rows(y, batch), None, RULE)
+        step(network, (rows(x, batch), rows(y, batch), None), RULE)
     synchronize()
     stepped = time.perf_counter()
     evaluate(network.eval(), {"train": training, "test": data.test}, 0.0)
@@ -163,7 +163,7 @@ def profile(training):
         x, y = shuffled(training, seeds, 500)
         with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
             for k in range(0, 5000, 10):
-                step(network, x[:, k:k + 10], y[:, k:k + 10], None, RULE)
+                step(network, (x[:, k:k + 10], y[:, k:k + 10], None), RULE)
         print(f"\nE = {len(seeds)}, 500 steps:\n" + prof.key_averages().table(sort_by="self_cpu_time_total",
                                                                            row_limit=15))
 

@@ -87,7 +87,7 @@ def step(w, b):
 
 def network(sizes, weights, biases, activation=Sigmoid):
     """Return a float64 ``Network`` of these sizes holding these weights and biases (the output neuron σ)."""
-    built = Network.create(sizes, QuadraticCost, activation, "default", torch.Generator(), dtype=DT)
+    built = Network.create(sizes, QuadraticCost, activation, "default", torch.Generator()).to(DT)
     built.set_parameters(weights, biases)
     return built
 
@@ -173,7 +173,7 @@ def trained(cfg, seed):
     """Return the [1, 2N, 1] network trained from network2's default init on f at its σ output (quadratic cost),
     full batch on the 200 midpoints (i + ½)/200, none on the widget's grid. Beyond the book."""
     generator = torch.Generator().manual_seed(seed)
-    net = Network.create((1, 2 * cfg.bumps, 1), QuadraticCost, Sigmoid, "default", generator, dtype=DT)
+    net = Network.create((1, 2 * cfg.bumps, 1), QuadraticCost, Sigmoid, "default", generator).to(DT)
     x = ((torch.arange(200, dtype=DT) + 0.5) / 200)[:, None]
     optimizer = torch.optim.Adam(net.parameters(), cfg.lr) if cfg.optimizer == "adam" else sgd(net, cfg.lr, 0.0, 0.9)
     for _ in range(cfg.steps):

@@ -51,7 +51,7 @@ EXPECTED = {}
 def chains(weights, biases):
     """Return chains of one sigmoid neuron per layer, side by side: weights and biases (chains, depth), float64."""
     depth = weights.shape[1]
-    chain = Network.create((1,) * (depth + 1), QuadraticCost, Sigmoid, "large", torch.Generator(), dtype=torch.float64)
+    chain = Network.create((1,) * (depth + 1), QuadraticCost, Sigmoid, "large", torch.Generator()).to(torch.float64)
     network = Network.side_by_side([chain] * len(weights))
     with torch.no_grad():
         for l, layer in enumerate(network.layers):

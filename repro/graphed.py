@@ -57,7 +57,7 @@ class Pack:
         x, y = self.images[self.rows, index], self.labels[self.rows, index]  # (E, m, 784), (E, m, 10)
         masks = self.pack_masks(m) if self.cuda else self.network.dropout_masks(m, self.generators)  # as train3
         decay = cfg.eta * cfg.lmbda * m / self.images.shape[1]  # network3's λ·m/n as weight decay, times η
-        z = step(self.network, x, y, masks, Rule(cfg.eta, decay))
+        z = step(self.network, (x, y, masks), Rule(cfg.eta, decay))
         self.cost += self.network.cost_function.fn(z, y).mean(-1)
         self.cursor += m
 

@@ -84,8 +84,9 @@ class Network(nn.Module):
         return network
 
     @classmethod
-    def create(cls, sizes, cost, activation, init, generator, device="cpu", dtype=torch.float32, p_dropout=0.0):
-        """Return network2's Network(sizes), initialised on the CPU from ``generator`` so every device starts alike.
+    def create(cls, sizes, cost, activation, init, generator, p_dropout=0.0):
+        """Return network2's Network(sizes) in float32, initialised on the CPU from ``generator``: ``.to(device)``
+        after, so that every device starts alike.
 
         Hidden layers apply ``activation``; the output layer is σ (or softmax), in the cost.
         ``p_dropout``: Ch.3's dropout, each hidden neuron left out of a training mini-batch with
@@ -95,7 +96,7 @@ class Network(nn.Module):
         network = cls([FullyConnected(n_in, n_out, activation if l < n_layers else None, p_dropout if l > 1 else 0.0)
                        for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1)], cost)
         network.set_parameters(*INITIALIZERS[init](sizes, generator))
-        return network.to(device, dtype)
+        return network
 
     @torch.no_grad()
     def set_parameters(self, weights, biases):

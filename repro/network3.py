@@ -33,8 +33,9 @@ class Network3(Network):
     """network3's Network: the same stack and cost machinery, with network3's layers, softmax and initialisation."""
 
     @classmethod
-    def create(cls, conv_maps, fc_sizes, activation, p_dropout, generator, device="cpu", dtype=torch.float32):
-        """Return a new network, initialised on the CPU from ``generator`` so every device starts alike.
+    def create(cls, conv_maps, fc_sizes, activation, p_dropout, generator):
+        """Return a new network in float32, initialised on the CPU from ``generator``: ``.to(device)`` after, so
+        that every device starts alike.
 
         Dropout (probability p_dropout) applies to the inputs of the fully connected and
         softmax layers; network3 applies none in the convolutional layers.
@@ -49,4 +50,4 @@ class Network3(Network):
             n_in = n_out
         network = cls(layers + [Softmax(n_in, 10, p_dropout)], LogLikelihoodCost)
         network.set_parameters(*zip(*(network3_initializer(layer, generator) for layer in network.layers)))
-        return network.to(device, dtype)
+        return network

@@ -70,16 +70,18 @@ def sgd_epoch(seeds, mini_batches, rule, cfg, costs=False):
     network = seeds.network.train()
     take_step = step if cfg.compile == "off" else compiled_step(cfg.compile)
     total = None
-    for x, y, masks in mini_batches:
-        z = take_step(network, x, y, masks, rule, seeds.velocity, cfg.backend)
+    for batch in mini_batches:
+        z = take_step(network, batch, rule, seeds.velocity, cfg.backend)
         if costs:
-            cost = network.cost_function.fn(z, y).mean(-1)
+            cost = network.cost_function.fn(z, batch[1]).mean(-1)
             total = cost if total is None else total + cost
     return total
 
 
-def step(network, x, y, masks, rule, velocity=None, backend="manual"):
-    """One mini-batch of SGD: Σₓ∇Cₓ from ``backend`` (BP1–BP4 called directly by default), then the update; return zᴸ."""
+def step(network, batch, rule, velocity=None, backend="manual"):
+    """One mini-batch (x, y, dropout masks) of SGD: Σₓ∇Cₓ from ``backend`` (BP1–BP4 called directly by default),
+    then the update; return zᴸ."""
+    x, y, masks = batch
     with torch.no_grad():
         if backend == "manual":
             nabla_w, nabla_b, z = network.backprop(x, y, masks)

@@ -74,7 +74,7 @@ class SGDConfig(Checked):
     def network(self, generator):
         """Return this configuration's network, initialised from generator."""
         return Network.create(self.sizes, COSTS[self.cost], ACTIVATIONS[self.activation], self.init, generator,
-                              self.device, p_dropout=self.p_dropout)
+                              self.p_dropout).to(self.device)
 
     def eta_after(self, history):
         """Return η for the epoch after ``history``, or None where the run ends (Ch.3, "How to choose ...").

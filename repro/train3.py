@@ -61,7 +61,7 @@ class Network3Config(Checked):
     def network(self, generator):
         """Return this configuration's network, initialised from generator."""
         return Network3.create(self.conv_maps, self.fc_sizes, ACTIVATIONS[self.activation], self.p_dropout,
-                               generator, self.device)
+                               generator).to(self.device)
 
     def eta_after(self, history):
         """Return η for the epoch after ``history``, or None where the run ends: network3 keeps one η."""

@@ -49,7 +49,7 @@ def test_cross_entropy_delta_stays_finite_when_saturated():
 def random_network(generator, cost, activation=Sigmoid):
     depth = int(torch.randint(0, 5, (1,), generator=generator))  # 0 to 4 hidden layers
     sizes = [int(torch.randint(2, 12, (1,), generator=generator)) for _ in range(depth + 2)]
-    return Network.create(sizes, cost, activation, "default", generator, dtype=torch.float64)
+    return Network.create(sizes, cost, activation, "default", generator).to(torch.float64)
 
 
 def gradients_through(network, x, y, ops):
@@ -83,7 +83,7 @@ def test_backprop_equals_autograd_on_random_networks(cost, activation, trial):
 def test_backprop_equals_the_books_per_example_algorithm():
     """The batched matrices give the same gradient as network.py's loop over examples."""
     g = torch.Generator().manual_seed(7)
-    network = Network.create((784, 30, 10), QuadraticCost, Sigmoid, "large", g, dtype=torch.float64)
+    network = Network.create((784, 30, 10), QuadraticCost, Sigmoid, "large", g).to(torch.float64)
     x = torch.rand(10, 784, generator=g, **F64)
     y = one_hot_targets(10, g)
     with torch.no_grad():

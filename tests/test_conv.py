@@ -70,7 +70,7 @@ def random_stack(name, seed):
     spec = STACKS[name]
     g = torch.Generator().manual_seed(seed)
     network = Network3.create(spec["conv_maps"], spec["fc_sizes"], ACTIVATIONS[spec["activation"]],
-                              spec["p_dropout"], g, dtype=torch.float64)
+                              spec["p_dropout"], g).to(torch.float64)
     network.set_parameters([torch.randn(w.shape, generator=g, **F64) / 3 for w in network.weights],
                            [torch.randn(b.shape, generator=g, **F64) for b in network.biases])
     return network
@@ -145,7 +145,7 @@ def test_l2_update_is_torch_sgd_with_weight_decay_lambda_m_over_n_on_weights_onl
     eta, lmbda, n, m = 0.03, 0.1, 1000, 5
     ours, theirs = random_stack("conv2", seed=40), random_stack("conv2", seed=40)
     x, y = images_with_blank_border(m, seed=41), one_hot(torch.tensor([2, 2, 5, 8, 9]), dtype=torch.float64)
-    step(ours, x, y, None, Rule(eta, eta * lmbda * m / n))  # network3's rule, by hand
+    step(ours, (x, y, None), Rule(eta, eta * lmbda * m / n))  # network3's rule, by hand
     optimizer = sgd(theirs, eta, lmbda * m / n)
     theirs.cost(x, y).backward()  # the mean cost: η on the mean gradient
     optimizer.step()

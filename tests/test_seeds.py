@@ -72,7 +72,7 @@ def test_side_by_side_equals_a_network_without_a_seed_axis(cfg, mnist, tmp_path)
         order = torch.randperm(n, generator=generator)
         for k in range(0, n, m):
             batch = order[k:k + m]
-            step(network, x[batch], y[batch], None, Rule(cfg.eta, cfg.eta * cfg.lmbda / n), backend=cfg.backend)
+            step(network, (x[batch], y[batch], None), Rule(cfg.eta, cfg.eta * cfg.lmbda / n), backend=cfg.backend)
         with torch.no_grad():
             correct.append(int((network(mnist.test.images).argmax(1) == mnist.test.labels).sum()))
     side_by_side = train_seeds(cfg, mnist, tmp_path, [2, 3], "side")[2]

@@ -72,8 +72,8 @@ def test_the_function_backend_steps_exactly_as_the_manual_one(rule):
     ours, theirs = small_network(), small_network()
     velocities = [[torch.zeros_like(p) for p in ours.weights + ours.biases] for _ in range(2)]
     for _ in range(3):
-        step(ours, X, Y, None, rule, velocities[0], "manual")
-        step(theirs, X, Y, None, rule, velocities[1], "function")
+        step(ours, (X, Y, None), rule, velocities[0], "manual")
+        step(theirs, (X, Y, None), rule, velocities[1], "function")
     for mine, reference in zip([*ours.parameters(), *velocities[0]], [*theirs.parameters(), *velocities[1]]):
         assert torch.equal(mine, reference)
 
@@ -85,7 +85,7 @@ def test_torch_sgd_momentum_is_the_books_with_v_minus_eta_b():
     velocity = [torch.zeros_like(p) for p in ours.weights + ours.biases]
     optimizer = sgd(theirs, eta, lmbda / n, mu)
     for _ in range(3):
-        step(ours, X, Y, None, Rule(eta, eta * lmbda / n, momentum=mu), velocity)
+        step(ours, (X, Y, None), Rule(eta, eta * lmbda / n, momentum=mu), velocity)
         optimizer.zero_grad()
         theirs.cost(X, Y).backward()
         optimizer.step()

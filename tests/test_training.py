@@ -16,7 +16,7 @@ from repro.update import Rule, sgd, update
 
 def small_network(seed=0):
     g = torch.Generator().manual_seed(seed)
-    return Network.create((6, 5, 4, 3), CrossEntropyCost, Sigmoid, "default", g, dtype=torch.float64)
+    return Network.create((6, 5, 4, 3), CrossEntropyCost, Sigmoid, "default", g).to(torch.float64)
 
 
 def test_update_is_network2s_formula():
