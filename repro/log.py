@@ -18,16 +18,14 @@ table under Text). Tests, plots and the report read results.json, never the cons
 How the files are written (atomically, strict JSON, a digest) is repro/records.py's.
 """
 
-import dataclasses
-import json
 import math
 import time
 from pathlib import Path
 
 import torch
 from torch.utils.tensorboard import SummaryWriter
-from torch.utils.tensorboard.summary import hparams
 
+from repro.hparams import write_hparams
 from repro.records import (digest, git_commit, load_checkpoint, lock, network_state, new_run_dir, read_json, strict,
                            write_atomically, write_json)
 
@@ -35,41 +33,6 @@ SCALAR_PREFIXES = ("accuracy/", "cost/", "speed/", "eta", "svm/", "deviation/", 
                    "train_size")  # charted in TensorBoard (README, "TensorBoard tags")
 COUNTS = ("correct/", "digits/")  # results.json only: the accuracy/ charts show the same numbers as percentages
 SPLITS = ("train", "validation", "test")
-HPARAM_METRICS = [f"hparams/{kind}/{split}" for kind in ("peak_accuracy", "final_accuracy", "final_cost")
-                  for split in SPLITS]  # the HParams dashboard's columns, the same for every run
-
-
-def flatten(config):
-    """Return config with tuples as text: the HParams dashboard takes numbers, text and booleans."""
-    return {key: str(tuple(value)) if isinstance(value, (list, tuple)) else value for key, value in config.items()}
-
-
-HPARAM_SCHEMA = Path(__file__).with_name("hparam_schema.json")  # written by write_hparam_schema(), tested equal
-
-
-def hparam_schema():
-    """Return every config field of every experiment, with a value of its type: one HParams schema for all runs.
-
-    Read from repro/hparam_schema.json, so that a run imports only its own experiment;
-    tests/test_logging.py holds the file equal to ``every_config_field()``.
-    """
-    return json.loads(HPARAM_SCHEMA.read_text())
-
-
-def every_config_field():
-    """Return the schema as the experiments define it (importing all of them: seconds of scikit-learn, matplotlib)."""
-    from repro.runs import experiment_names, load_experiment  # experiments import this module
-
-    schema = {"experiment": "", "variant": "", "seed": 0}
-    for name in experiment_names():
-        for config in load_experiment(name).VARIANTS.values():
-            schema |= {key: value for key, value in flatten(dataclasses.asdict(config)).items() if key not in schema}
-    return schema
-
-
-def write_hparam_schema():
-    """Write repro/hparam_schema.json anew, after a config field is added or removed anywhere."""
-    HPARAM_SCHEMA.write_text(json.dumps(every_config_field(), indent=1) + "\n")
 
 
 class RunLog:
@@ -104,14 +67,8 @@ class RunLog:
         record = {"experiment": self.experiment, "variant": self.variant, "seed": self.seed, "config": self.config,
                   "recipe": self.recipe}
         write_json(self.run_dir / "config.json", record)
-        flat = flatten(self.config | {"experiment": self.experiment, "variant": self.variant, "seed": self.seed})
-        metrics = dict.fromkeys(HPARAM_METRICS, 0.0)
-        schema, _, _ = hparams(hparam_schema(), metrics)  # every run writes the same columns
-        _, start, end = hparams(flat, metrics)
-        for summary in (schema, start, end):
-            self.writer.file_writer.add_summary(summary)
-        table = "| hyper-parameter | value |\n|---|---|\n" + "".join(f"| {k} | {v} |\n" for k, v in flat.items())
-        self.writer.add_text("config", table)
+        write_hparams(self.writer, self.config | {"experiment": self.experiment, "variant": self.variant,
+                                                  "seed": self.seed})
 
     def child(self, name, config):
         """Return the log of a second network trained in the same run (say, the other initialisation).

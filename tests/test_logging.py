@@ -91,6 +91,6 @@ def test_a_metric_without_a_documented_tag_is_an_error_not_a_missing_chart(tmp_p
 
 def test_the_hparams_schema_file_holds_every_config_field_of_every_experiment():
     """A run reads the schema from a file instead of importing all 30 experiments (seconds of start-up)."""
-    from repro.log import every_config_field, hparam_schema
+    from repro.hparams import every_config_field, hparam_schema
     assert hparam_schema() == every_config_field(), \
-        "a config field changed: python -c 'from repro.log import write_hparam_schema; write_hparam_schema()'"
+        "a config field changed: python -c 'from repro.hparams import write_hparam_schema; write_hparam_schema()'"
