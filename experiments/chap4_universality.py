@@ -27,7 +27,7 @@ import torch
 from repro.backprop import QuadraticCost, Sigmoid
 from repro.network import Network
 from repro.plots import plt
-from repro.train import sgd
+from repro.update import sgd
 
 BOOK = "5 bumps: average deviation ≤ 0.40 (best 0.372); M shifted copies: ~M× better in the windows of failure"
 DT = torch.float64
