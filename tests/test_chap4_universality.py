@@ -92,6 +92,11 @@ def test_the_trained_network_beats_the_constructed_one(seed):
     assert deviation(trained(Config(), seed), torch.arange(100, dtype=DT) / 100) < 0.20
 
 
+def test_momentum_sgd_trains_worse_than_adam_but_trains():
+    """--optimizer sgd --lr 2 (torch.optim.SGD, μ = 0.9), seed 0: 0.415 on the widget's grid, README's number."""
+    assert round(deviation(trained(Config(optimizer="sgd", lr=2.0), 0), torch.arange(100, dtype=DT) / 100), 3) == 0.415
+
+
 @pytest.mark.parametrize("field, value", [("w", 0.0), ("bumps", 0), ("grid", 20_001), ("optimizer", "lbfgs")])
 def test_bad_configs_are_refused(field, value):
     with pytest.raises(ValueError, match="need"):
