@@ -8,7 +8,8 @@
 
 NAME is a module of ``experiments/``. Each exports ``VARIANTS`` (name → frozen config
 dataclass whose defaults are the book's), ``EXPECTED`` (the book's numbers and our
-bands) and ``run(cfg, data, log)``. Every field of the config can be overridden on
+bands) and ``run(cfg, data, logs)``, or ``measure(cfg, logs)`` where it needs no MNIST.
+Every field of the config can be overridden on
 the command line (``--mini-batch-size 20``); bad values are refused before any data
 is loaded, and nothing is written for a name or variant that does not exist.
 ``repro.load_network(run_dir)`` (repro/runs.py) returns a run's trained network.
@@ -27,32 +28,12 @@ from repro.log import RunLog
 from repro.options import OneLineParser, long_options, override_parser, parse_overrides, seed, threads
 from repro.records import read_json
 from repro.runs import (RunFolderError, UsageError, experiment_names, load_experiment, read_record, run_experiment,
-                        trained_network, variant_config)
-from repro.network import Network
+                        variant_config)
 from repro.report import run_line, seeds_line, shortfall_note
 from repro.seeds import Diverged
-from repro.train import evaluate
-from repro.train3 import Network3Config, accuracy
 
 EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
 NEUTRAL = ("--data", "--download")  # where the book's split is read from, not what it is
-
-
-def evaluate_run(args):
-    """Print a trained network's validation and test accuracy, one line each, as the book prints them."""
-    _, cfg = read_record(args.evaluate)
-    network, data = trained_network(cfg, args.evaluate), load_mnist(args.data, args.download)
-    if not isinstance(network, Network):  # a recurrent net (rnn_sequential_mnist): no side by side, no λ
-        metrics = {f"correct/{split}": int((network.predict(getattr(data, split).images) == getattr(data, split).labels)
-                                           .sum()) for split in ("validation", "test")}
-    elif isinstance(cfg, Network3Config):  # the same evaluation as training's, for seeds side by side
-        network = Network.side_by_side([network])
-        metrics = accuracy(network, data.validation, "validation")[0] | accuracy(network, data.test, "test")[0]
-    else:
-        splits = {"validation": data.validation, "test": data.test}
-        metrics = evaluate(Network.side_by_side([network]), splits, cfg.lmbda, cfg.regularization)[0]
-    for split in ("validation", "test"):
-        print(f"{split}: {metrics[f'correct/{split}']} / {len(getattr(data, split))}")
 
 
 def list_experiments():
@@ -149,7 +130,10 @@ def run_command(parser, argv, args, rest):
         if given := given_options(argv):
             raise UsageError(f"--{'resume' if args.resume else 'evaluate'} takes the run's own recorded options; "
                              f"drop {' '.join(given)} (only {' and '.join(NEUTRAL)} may be given)")
-        return resume(args) if args.resume else evaluate_run(args)
+        if args.resume:
+            return resume(args)
+        from repro.evaluate import evaluate_run  # network2's and network3's evaluation: only for --evaluate
+        return evaluate_run(args)
     if not args.name:
         raise UsageError("name an experiment (python -m repro.run --list)")
     experiment = load_experiment(args.name)
