@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from repro.backprop import Sigmoid
-from repro.expected import Expected
+from repro.expected import Expected, Headline
 from repro.plots import plt
 
 W, B = torch.tensor([-2.0, -2.0], dtype=torch.float64), 3.0  # the book's NAND perceptron
@@ -34,6 +34,8 @@ class Config:
     def __post_init__(self):
         if not (1 <= self.bits <= 8 and self.neuron in ("perceptron", "sigmoid") and self.scale > 0):
             raise ValueError(f"need 1 <= bits <= 8, neuron perceptron or sigmoid, scale > 0; got {self}")
+
+    headline = Headline("test")  # every input pair, standing for the test set
 
 
 VARIANTS = {"perceptron": Config(), "sigmoid": Config(neuron="sigmoid"),

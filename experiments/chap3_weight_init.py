@@ -66,7 +66,7 @@ def run(cfg, data, logs):
     old = train_network(large_cfg, data, large_logs)
     split = f"accuracy/{cfg.evaluation}"
     for log, large_log, new_history, old_history in zip(logs, large_logs, new, old):
-        log.extra["large_init"] = large_log.close()
+        log.extra["large_init"] = large_log.close(large_cfg.headline)
         curves = {"new: N(0, 1/√n_in)": [row[split] for row in new_history],
                   "old: N(0, 1)": [row[split] for row in old_history]}
         log.figure("weight_init", plot_curves(curves, "Epoch", f"{cfg.evaluation} accuracy (%)",

@@ -161,7 +161,7 @@ def ensemble(cfg, data, logs):
                    for log in logs for k in range(cfg.ensemble)]
     members = train_network3(member_cfg, data, member_logs)
     for member_log in member_logs:
-        member_log.close()
+        member_log.close(member_cfg.headline)
     for k, log in enumerate(logs):
         nets = members[k * cfg.ensemble:(k + 1) * cfg.ensemble]
         metrics = {}

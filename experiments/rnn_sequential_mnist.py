@@ -26,11 +26,11 @@ from dataclasses import dataclass, replace
 import torch
 
 from repro.backprop import CostFunction, LogLikelihoodCost
+from repro.config import Checked
 from repro.data import N_TRAINING
-from repro.expected import Expected
+from repro.expected import Expected, Headline
 from repro.plots import plot_curves
 from repro.recurrent import CELLS, SequenceClassifier, speeds
-from repro.config import Checked
 
 SPEED_IMAGES = 1000  # ‖∂C/∂h_t‖ is averaged over the first 1,000 training images, as Ch.5's speeds
 
@@ -57,6 +57,10 @@ class Config(Checked):
             (self.init in ("default", "torch"), f"init must be default or torch, got {self.init!r}"),
             (self.evaluation in ("validation", "test"), f"evaluation must be validation or test, got {self.evaluation!r}"),
         ]
+
+    @property
+    def headline(self):
+        return Headline(self.evaluation)
 
     def network(self, generator):
         """Return this configuration's classifier, initialised from generator."""

@@ -2,7 +2,9 @@
 
 Every experiment module states ``EXPECTED = {variant: Expected(...)}``; the full tier and the
 record checks (tests/test_full.py, tests/test_records.py), the CLI's closing lines and the
-report (repro/report.py) read it.
+report (repro/report.py) read it. The number a run reports, its ``Headline``, is declared by
+its configuration (``cfg.headline``: network2's peak on its evaluation split, network3's test
+accuracy at the best validation epoch) and written into its results.json when it finishes.
 """
 
 import statistics
@@ -43,3 +45,38 @@ class Expected:
         low, high = self.seed_band
         failures += [f"a seed's peak {peak:.2f} is outside [{low}, {high}]" for peak in peaks if not low <= peak <= high]
         return failures
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The number a run reports: its peak accuracy on ``split`` or, with ``select_on`` (Ch.6, network3), the
+    split's accuracy at the epoch of the best ``select_on`` accuracy, the later of ties."""
+
+    split: str = "test"
+    select_on: str | None = None
+
+    def __str__(self):
+        return f"{self.split} accuracy at the best {self.select_on} epoch" if self.select_on else \
+            f"peak {self.split} accuracy"
+
+    def summary(self, history, measured=None):
+        """Return {"peak": {epoch, accuracy}, "final": {…}} of a run's history ({} without the split's accuracy).
+
+        network3 measures test accuracy only at a new best validation, so a row may lack it
+        ("final" is then None). A measurement (``measured``, no epochs) has its one number, at no epoch.
+        """
+        tag = f"accuracy/{self.split}"
+        if not history:
+            value = (measured or {}).get(tag)
+            return {} if value is None else {"peak": {"epoch": None, "accuracy": value},
+                                             "final": {"epoch": None, "accuracy": value}}
+        if tag not in history[0] and not self.select_on:
+            return {}
+        accuracies = [row.get(tag) for row in history]
+        if self.select_on:
+            scores = [row[f"accuracy/{self.select_on}"] for row in history]
+            best = max(range(len(scores)), key=lambda epoch: (scores[epoch], epoch))
+        else:
+            best = max(range(len(accuracies)), key=accuracies.__getitem__)  # the first epoch that reaches the peak
+        return {"peak": {"epoch": best, "accuracy": accuracies[best]},
+                "final": {"epoch": len(accuracies) - 1, "accuracy": accuracies[-1]}}

@@ -163,36 +163,12 @@ class RunLog:
         """Return the HParams columns so far: peak and final accuracy of each split measured, final cost."""
         values = {}
         for split in SPLITS:
-            if any(f"accuracy/{split}" in row for row in self.history):
-                values[f"hparams/peak_accuracy/{split}"] = self.summary(split)["peak"]["accuracy"]
-                measured = [row[f"accuracy/{split}"] for row in self.history if f"accuracy/{split}" in row]
+            if measured := [row[f"accuracy/{split}"] for row in self.history if f"accuracy/{split}" in row]:
+                values[f"hparams/peak_accuracy/{split}"] = max(measured)
                 values[f"hparams/final_accuracy/{split}"] = measured[-1]
             if f"cost/{split}" in self.history[-1]:
                 values[f"hparams/final_cost/{split}"] = self.history[-1][f"cost/{split}"]
         return {tag: value for tag, value in values.items() if value is not None and math.isfinite(value)}
-
-    def summary(self, split):
-        """Return the peak and final accuracy on split, with the epochs they happened at.
-
-        With ``select_on`` in the config (network3, Ch.6: "validation") the "peak" is
-        instead the split's accuracy at the epoch of the best select_on accuracy, the later
-        of ties: the number chapter 6 reports. network3 measures test accuracy only at
-        such epochs, so other rows may lack it ("final" is then None).
-        """
-        accuracies = [row.get(f"accuracy/{split}") for row in self.history]
-        if select_on := self.config.get("select_on"):
-            scores = [row[f"accuracy/{select_on}"] for row in self.history]
-            best = max(range(len(scores)), key=lambda epoch: (scores[epoch], epoch))
-        else:
-            best = max(range(len(accuracies)), key=accuracies.__getitem__)  # the first epoch that reaches the peak
-        return {"peak": {"epoch": best, "accuracy": accuracies[best]},
-                "final": {"epoch": len(accuracies) - 1, "accuracy": accuracies[-1]}}
-
-    def measured_summary(self, split):
-        """Return a measurement's accuracy on split as its peak and final (no epoch), or {} where it has none."""
-        accuracy = self.extra.get("measured", {}).get(f"accuracy/{split}")
-        return {} if accuracy is None else {"peak": {"epoch": None, "accuracy": accuracy},
-                                             "final": {"epoch": None, "accuracy": accuracy}}
 
     def diverged(self, epoch, metrics):
         """Record the epoch at which the run stopped being finite; the last checkpoint stays the last good one."""
@@ -202,24 +178,24 @@ class RunLog:
         self.lock.close()
 
     def write_results(self, finished=True, status=None, **extra):
-        """Write results.json: the per-epoch metrics, their peak and final, and how they were made."""
-        split = self.config.get("evaluation", "test")
+        """Write results.json: the per-epoch metrics (or the measured numbers) and how they were made."""
         self.status = status or ("finished" if finished else "running")
         results = strict({
             "experiment": self.experiment, "variant": self.variant, "seed": self.seed, "config": self.config,
-            "finished": finished, "status": self.status, "evaluation": split,
-            **(self.summary(split) if self.history and f"accuracy/{split}" in self.history[0] else
-               self.measured_summary(split)),
+            "finished": finished, "status": self.status, **extra,
             "epochs": self.history, "wall_time_s": round(self.wall_time, 2), "torch": torch.__version__,
             "device": self.config.get("device", "cpu"), "recipe": self.recipe, "git_commit": self.commit,
-            **self.extra, **extra,
+            **self.extra,
         })
         write_json(self.run_dir / "results.json", results)
         return results
 
-    def close(self, **extra):
-        """Mark the run finished; return what results.json holds."""
-        results = self.write_results(finished=True, **extra)
+    def close(self, headline=None, **extra):
+        """Mark the run finished, with the number it reports (``headline``: repro.expected.Headline); return
+        what results.json holds."""
+        reported = {"headline": str(headline), **headline.summary(self.history, self.extra.get("measured"))} \
+            if headline else {}
+        results = self.write_results(finished=True, **reported, **extra)
         self.writer.close()
         self.lock.close()
         return results

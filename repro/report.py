@@ -13,6 +13,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from repro.expected import Headline
 from repro.runs import experiment_names, is_book_configuration, load_experiment, overrides
 
 
@@ -55,7 +56,18 @@ def run_line(experiment, results, run_dir):
     expected = experiment.EXPECTED.get(results["variant"])
     book = f" (book: {expected.book_text()})" if expected else ""
     when = f" at epoch {results['peak']['epoch']}" if results["peak"]["epoch"] is not None else ""  # None: measured
-    return f"{head}: peak {results['evaluation']} accuracy {results['peak']['accuracy']:.2f}%{when}{book} -> {run_dir}"
+    return f"{head}: {headline(results)} {results['peak']['accuracy']:.2f}%{when}{book} -> {run_dir}"
+
+
+def headline(results):
+    """Return the number a finished run reports, as its results.json names it.
+
+    Records written before results.json named it (issue 20) say it another way: their ``evaluation``
+    split and, for network3's, their config's ``select_on``.
+    """
+    if "headline" in results:
+        return results["headline"]
+    return str(Headline(results.get("evaluation", "test"), results["config"].get("select_on")))
 
 
 def shortfall_note(experiment, results):
@@ -114,9 +126,8 @@ def report(logdir="logs"):
                 band = f"{verdict}: {compared}; {seeds}"
         minutes = statistics.fmean(run["wall_time_s"] for run in runs) / 60
         devices = ", ".join(sorted({run["device"] for run in runs}))
-        select_on = runs[0]["config"].get("select_on")  # Ch.6: test accuracy at the best-validation epoch
-        metric = f"test % at best {select_on}" if select_on else f"peak {runs[0]['evaluation']} %"
-        if "epochs" in runs[0]["config"]:  # a baseline (chap1_baselines) is scored once, with no epochs
+        metric = headline(runs[0])
+        if len(runs[0]["epochs"]) > 1:  # a baseline or a measurement is scored once
             metric += f" ({len(runs[0]['epochs'])} epochs)"
         rows.append(f"| {name} | {variant} | {metric} | "
                     f"{expected.book_text() if expected else '—'} | {mean:.2f} ± {std:.2f} ({len(runs)}) | "
@@ -139,7 +150,7 @@ def other_runs(runs):
     rows = ["", "Runs with overrides (not the book's configuration):", "",
             "| experiment | variant | seed | overrides | peak | epochs |", "|---|---|---|---|---|---|"]
     for run in runs:
-        peak = f"{run['peak']['accuracy']:.2f}% {run['evaluation']}" if run.get("peak") else "—"
+        peak = f"{run['peak']['accuracy']:.2f}%, {headline(run)}" if run.get("peak") else "—"
         rows.append(f"| {run['experiment']} | {run['variant']} | {run['seed']} | {run['overrides']} | {peak} | "
                     f"{len(run.get('epochs', []))} |")
     return rows

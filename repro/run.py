@@ -211,7 +211,8 @@ def train_and_report(experiment, cfg, data, logs):
               f"the last checkpoints are intact: python -m repro.run --resume "
               f"{' '.join(str(log.run_dir) for log in logs)}", file=sys.stderr)
         sys.exit(1)
-    results = [log.close() for log in logs if log.status == "running"]
+    headline = getattr(cfg, "headline", None)  # the number the run reports, as its config declares it
+    results = [log.close(headline) for log in logs if log.status == "running"]
     for log, result in zip([log for log in logs if log.status == "finished"], results):
         print(run_line(experiment, result, log.run_dir))
     if diverged:

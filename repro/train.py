@@ -24,6 +24,7 @@ from repro import sgd
 from repro.backprop import ACTIVATIONS, COSTS
 from repro.config import Checked
 from repro.data import N_TRAINING
+from repro.expected import Headline
 from repro.layers import AUTOGRAD
 from repro.network import INITIALIZERS, Network
 from repro.seeds import SideBySide, networks, velocities
@@ -75,6 +76,11 @@ class SGDConfig(Checked):
         """Return this configuration's network, initialised from generator."""
         return Network.create(self.sizes, COSTS[self.cost], ACTIVATIONS[self.activation], self.init, generator,
                               self.p_dropout).to(self.device)
+
+    @property
+    def headline(self):
+        """network2 reports the peak accuracy on its evaluation split (monitor_evaluation_accuracy)."""
+        return Headline(self.evaluation)
 
     def eta_after(self, history):
         """Return η for the epoch after ``history``, or None where the run ends (Ch.3, "How to choose ...").
@@ -215,5 +221,5 @@ def train_alongside(configs, data, logs):
         for seed_histories, history in zip(histories, train_network(cfg, data, children)):
             seed_histories[name] = history
         for log, child in zip(logs, children):
-            log.extra[name] = child.close()
+            log.extra[name] = child.close(cfg.headline)
     return histories

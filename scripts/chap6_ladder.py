@@ -223,7 +223,7 @@ def finish(pack, data, archive, args):
         extra = [{"predictions": {split: "".join(map(str, digits[split][k])) for split in SPLITS}}
                  for k in range(len(pack.seeds))]
     for seed, log, more in zip(pack.seeds, pack.logs, extra):
-        archive[str(record_path("chap6_conv", pack.variant, seed, "results"))] = log.close(**more) | {"command": command}
+        archive[str(record_path("chap6_conv", pack.variant, seed, "results"))] = log.close(pack.cfg.headline, **more) | {"command": command}
     peaks = [archive[str(record_path("chap6_conv", pack.variant, seed, "results"))]["peak"]["accuracy"]
              for seed in pack.seeds]
     print(f"{pack.name}: recorded, test at the best validation epoch {', '.join(f'{peak:.2f}' for peak in peaks)}; "
@@ -251,7 +251,7 @@ def assemble_ensembles(archive, data, args):
         log = RunLog("chap6_conv", "ensemble", seed, config, args.logdir, recipe=members[0]["recipe"])
         log.commit = args.commit or log.commit
         log.epoch(0, metrics, None, save=False)
-        archive[path] = log.close(members=[{key: member[key] for key in ("seed", "peak", "final", "git_commit")}
+        archive[path] = log.close(chap6_conv.VARIANTS["ensemble"].headline, members=[{key: member[key] for key in ("seed", "peak", "final", "git_commit")}
                                            for member in members],
                                   wall_time_s=sum(member["wall_time_s"] for member in members)) | {
             "command": "the plurality vote of results/chap6_conv/dropout/seed{5s … 5s + 4}.json (scripts/chap6_ladder.py)"}

@@ -21,7 +21,7 @@ def run_seeds(name, variant, cfg, data, logdir, seeds):
     """Train the seeds side by side, as ``python -m repro.run NAME --seed …``; return their results.json."""
     logs = [RunLog(name, variant, seed, asdict(cfg), logdir=logdir) for seed in seeds]
     run_experiment(load_experiment(name), cfg, data, logs)
-    return [log.close() for log in logs]
+    return [log.close(getattr(cfg, "headline", None)) for log in logs]
 
 
 def run_once(name, variant, cfg, data, logdir, seed=0):

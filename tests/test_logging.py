@@ -16,7 +16,7 @@ def run_dir(mnist, tmp_path_factory):
     cfg = replace(chap3_crossentropy.CONFIG, epochs=2, train_size=1000)
     log = RunLog("chap3_crossentropy", "default", 0, asdict(cfg), logdir=tmp_path_factory.mktemp("logs"))
     train_network(cfg, mnist, [log])
-    log.close()
+    log.close(cfg.headline)
     return log.run_dir
 
 
@@ -43,7 +43,7 @@ def test_tensorboard_scalars_equal_results_json(run_dir):
 
 def test_results_json_records_how_the_numbers_were_made(run_dir):
     results = json.loads((run_dir / "results.json").read_text())
-    assert results["finished"] and results["seed"] == 0 and results["evaluation"] == "test"
+    assert results["finished"] and results["seed"] == 0 and results["headline"] == "peak test accuracy"
     assert results["config"]["eta"] == 0.5 and results["config"]["cost"] == "cross_entropy"
     accuracies = [row["accuracy/test"] for row in results["epochs"]]
     assert results["peak"]["accuracy"] == max(accuracies) and results["final"]["accuracy"] == accuracies[-1]

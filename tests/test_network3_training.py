@@ -19,7 +19,7 @@ SMALL = Network3Config(conv_maps=(4, 6), fc_sizes=(20, 20), activation="relu", p
 def train(cfg, data, run_dir, seed=0):
     log = RunLog("chap6_conv", "small", seed, asdict(cfg), run_dir=run_dir)
     train_network3(cfg, data, [log])
-    return log.close()
+    return log.close(cfg.headline)
 
 
 @pytest.fixture(scope="module")

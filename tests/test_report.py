@@ -12,7 +12,8 @@ def write_run(logdir, variant, seed, peak, config):
     run_dir.mkdir(parents=True)
     results = {"experiment": "chap6_conv", "variant": variant, "seed": seed, "finished": True,
                "config": json.loads(json.dumps(config)), "peak": {"epoch": 59, "accuracy": peak},
-               "epochs": [{}] * 60, "wall_time_s": 120.0, "device": "cpu", "evaluation": "test"}
+               "epochs": [{}] * 60, "wall_time_s": 120.0, "device": "cpu",
+               "headline": str(chap6_conv.VARIANTS[variant].headline)}
     (run_dir / "results.json").write_text(json.dumps(results))
 
 
@@ -27,4 +28,5 @@ def test_report_rows_bands_and_what_is_not_yet_run(tmp_path):
     assert "2.0 min, cpu" in rows["shallow"]
     assert "not yet run" in rows["conv1"] and "not yet run" in rows["dropout"]
     assert "not yet run" not in rows["shallow"]
-    assert "| chap6_conv | conv1 | 0 | epochs=1 | 50.00% test | 60 |" in other_table
+    assert "| test accuracy at the best validation epoch (60 epochs) |" in rows["shallow"]
+    assert "| chap6_conv | conv1 | 0 | epochs=1 | 50.00%, test accuracy at the best validation epoch | 60 |" in other_table
