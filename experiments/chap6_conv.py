@@ -34,6 +34,12 @@ class Config(Network3Config):
     def checks(self):
         return super().checks() + [(self.ensemble >= 1, f"ensemble must be >= 1, got {self.ensemble}")]
 
+    def network(self, generator):
+        """Return one network of this configuration; an ensemble is the vote of its members' networks, each its own."""
+        if self.ensemble > 1:
+            raise LookupError(f"is an ensemble of {self.ensemble} nets; load one of them, e.g. its member0")
+        return super().network(generator)
+
 
 SHALLOW = Config(conv_maps=(), fc_sizes=(100,), activation="sigmoid", eta=0.1, lmbda=0.0, epochs=60)
 CONV1 = replace(SHALLOW, conv_maps=(20,))  # 28×28 → 20 maps of 24×24 → pooled to 12×12

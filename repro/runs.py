@@ -91,12 +91,13 @@ def trained_network(cfg, run_dir):
     """Return the network of cfg's shapes holding run_dir's checkpoint, on the CPU, in eval mode."""
     if not hasattr(cfg, "network"):
         raise UsageError(f"{run_dir} is a baseline run: it learns no network to load")
-    if getattr(cfg, "ensemble", 1) > 1:
-        raise UsageError(f"{run_dir} is an ensemble; load one of its nets, e.g. {Path(run_dir) / 'member0'}")
     path = Path(run_dir) / "checkpoint.pt"
+    try:
+        network = dataclasses.replace(cfg, device="cpu").network(torch.Generator())  # the shapes; values come next
+    except LookupError as error:  # a configuration of several networks (Ch.6's ensemble)
+        raise UsageError(f"{run_dir} {error}") from None
     if not path.is_file():
         raise RunFolderError(f"{path} is missing: the run ended no epoch, so it has no trained network")
-    network = dataclasses.replace(cfg, device="cpu").network(torch.Generator())  # the shapes; values come next
     try:
         network.load_state_dict(network_state(load_checkpoint(path)))
     except (KeyError, RuntimeError) as error:  # a checkpoint of another architecture, or of no network

@@ -1,7 +1,11 @@
 """The command line: errors are one clear line, exit 2, and nothing is written."""
 
+from dataclasses import asdict
+
 import pytest
 
+from experiments import chap6_conv
+from repro.log import RunLog
 from repro.run import main
 from repro.runs import experiment_names
 
@@ -108,3 +112,12 @@ def test_a_baseline_run_has_no_network_to_evaluate(capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_:
         main(["--evaluate", str(run_dir)])
     assert exit_.value.code == 2 and "learns no network" in capsys.readouterr().err
+
+
+def test_an_ensemble_run_has_no_one_network_to_evaluate(capsys, tmp_path):
+    """Ch.6's ensemble votes with its members' networks: --evaluate names one of them instead of loading the last."""
+    log = RunLog("chap6_conv", "ensemble", 0, asdict(chap6_conv.VARIANTS["ensemble"]), logdir=tmp_path)
+    log.close()
+    with pytest.raises(SystemExit) as exit_:
+        main(["--evaluate", str(log.run_dir)])
+    assert exit_.value.code == 2 and "is an ensemble of 5 nets; load one of them" in capsys.readouterr().err
