@@ -108,7 +108,7 @@ def gradient_by_engine(network, x, y, masks, backend):
 
 
 @functools.cache
-def compiled_step(compile="on"):
+def compiled_step(mode="on"):
     """Return the manual ``step`` under torch.compile (``--compile on``): its small ops fused, one graph per shape.
 
     Static shapes, so that the kernels a seed runs never depend on what the process compiled
@@ -117,7 +117,7 @@ def compiled_step(compile="on"):
     beside it. ``cuda-graphs`` (torch's "reduce-overhead"): on CUDA the compiled step is also
     captured as a CUDA graph and replayed, one launch a step instead of dozens; on the CPU it is ``on``.
     """
-    return torch.compile(step, dynamic=False, mode="reduce-overhead" if compile == "cuda-graphs" else None)
+    return torch.compile(step, dynamic=False, mode="reduce-overhead" if mode == "cuda-graphs" else None)
 
 
 def in_groups(train, logs, state=None):
