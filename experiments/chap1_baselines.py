@@ -83,7 +83,7 @@ def run(cfg, data, logs):
     """Guess every image of the evaluation split (once; once per seed for random guesses), score and chart it."""
     training, split = data.training.first(cfg.train_size), getattr(data, cfg.evaluation)
     guesses = {}
-    for log in (log for log in logs if not log.history):  # a resumed run that has its row is done
+    for log in logs:  # no epochs, no checkpoint: a stopped run measures again
         key = log.seed if cfg.method == "random" else None  # the others draw no random numbers
         if key not in guesses:
             guesses[key] = METHODS[cfg.method](training, split.images, log.seed)
@@ -91,8 +91,7 @@ def run(cfg, data, logs):
         if cfg.method == "svm":  # its numbers depend on libsvm's version as a net's on torch's
             log.extra["scikit_learn"] = sklearn.__version__
         print(f"{cfg.method}: {correct} / {len(split)}")
-        log.epoch(0, {f"accuracy/{cfg.evaluation}": 100 * correct / len(split), f"correct/{cfg.evaluation}": correct},
-                  network=None)
+        log.measured({f"accuracy/{cfg.evaluation}": 100 * correct / len(split), f"correct/{cfg.evaluation}": correct})
         log.figure("per_digit", per_digit_figure(guesses[key], split.labels.cpu(),
                                                  f"{cfg.method}: {correct} / {len(split)} correct, seed {log.seed}"))
 
