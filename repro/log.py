@@ -35,6 +35,18 @@ COUNTS = ("correct/", "digits/")  # results.json only: the accuracy/ charts show
 SPLITS = ("train", "validation", "test")
 
 
+def hparam_metrics(rows):
+    """Return the HParams columns of a run's rows so far: peak and final accuracy of each split, final cost."""
+    values = {}
+    for split in SPLITS:
+        if measured := [row[f"accuracy/{split}"] for row in rows if f"accuracy/{split}" in row]:
+            values[f"hparams/peak_accuracy/{split}"] = max(measured)
+            values[f"hparams/final_accuracy/{split}"] = measured[-1]
+        if f"cost/{split}" in rows[-1]:
+            values[f"hparams/final_cost/{split}"] = rows[-1][f"cost/{split}"]
+    return {tag: value for tag, value in values.items() if value is not None and math.isfinite(value)}
+
+
 class RunLog:
     """Writes what one (experiment, variant, seed) run measures, as it measures it."""
 
@@ -115,7 +127,7 @@ class RunLog:
                 if torch.isfinite(values).all():  # TensorBoard's histogram cannot bin NaN or ±inf
                     self.writer.add_histogram(tag, values, epoch)
         self.history.append({"epoch": epoch, **metrics})
-        for tag, value in self.hparam_metrics().items():
+        for tag, value in hparam_metrics(self.history).items():
             self.writer.add_scalar(tag, value, epoch)
         if save:
             self.writer.flush()
@@ -134,6 +146,8 @@ class RunLog:
         """Record a measurement-only run's numbers, its ``measure``'s: charted at step 0, in results.json as
         ``measured``; it has no epochs and no checkpoint (a stopped measurement simply runs again)."""
         self.scalars(metrics, 0)
+        for tag, value in hparam_metrics([metrics]).items():  # its HParams row too
+            self.writer.add_scalar(tag, value, 0)
         self.extra["measured"] = metrics
         self.writer.flush()
 
@@ -158,17 +172,6 @@ class RunLog:
     def stop_clock(self):
         """Stop counting this run's wall time (its seed is done while others still run)."""
         self.wall_time_before, self.started = self.wall_time, None
-
-    def hparam_metrics(self):
-        """Return the HParams columns so far: peak and final accuracy of each split measured, final cost."""
-        values = {}
-        for split in SPLITS:
-            if measured := [row[f"accuracy/{split}"] for row in self.history if f"accuracy/{split}" in row]:
-                values[f"hparams/peak_accuracy/{split}"] = max(measured)
-                values[f"hparams/final_accuracy/{split}"] = measured[-1]
-            if f"cost/{split}" in self.history[-1]:
-                values[f"hparams/final_cost/{split}"] = self.history[-1][f"cost/{split}"]
-        return {tag: value for tag, value in values.items() if value is not None and math.isfinite(value)}
 
     def diverged(self, epoch, metrics):
         """Record the epoch at which the run stopped being finite; the last checkpoint stays the last good one."""

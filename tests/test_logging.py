@@ -94,3 +94,14 @@ def test_the_hparams_schema_file_holds_every_config_field_of_every_experiment():
     from repro.hparams import every_config_field, hparam_schema
     assert hparam_schema() == every_config_field(), \
         "a config field changed: python -c 'from repro.hparams import write_hparam_schema; write_hparam_schema()'"
+
+
+def test_a_measurement_fills_its_hparams_row(tmp_path):
+    """A run with no epochs (``measure``) still gets its HParams columns: its one accuracy is peak and final."""
+    log = RunLog("chap1_perceptrons", "perceptron", 0, {}, run_dir=tmp_path)
+    log.measured({"accuracy/test": 100.0, "correct/test": 256})
+    log.close()
+    events = EventAccumulator(str(tmp_path), size_guidance={"scalars": 0}).Reload()
+    assert events.Scalars("hparams/peak_accuracy/test")[-1].value == 100.0
+    assert events.Scalars("hparams/final_accuracy/test")[-1].value == 100.0
+    assert [event.value for event in events.Scalars("accuracy/test")] == [100.0]
