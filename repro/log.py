@@ -50,11 +50,11 @@ def hparam_metrics(rows):
 class RunLog:
     """Writes what one (experiment, variant, seed) run measures, as it measures it."""
 
-    def __init__(self, experiment, variant, seed, config, logdir="logs", run_dir=None, recipe=None):
-        """Open run_dir (a resumed run, or a child of this run), or create a new, unique folder under logdir."""
+    def __init__(self, experiment, variant, seed, config, run_dir, recipe=None):
+        """Open run_dir: a new run's (``RunLog.new``), a resumed run's, or a child of this run's."""
         self.experiment, self.variant, self.seed, self.config = experiment, variant, seed, config
         self.recipe = recipe or {"threads": torch.get_num_threads(), "torch": torch.__version__, "dtype": "float32"}
-        self.run_dir = Path(run_dir) if run_dir else new_run_dir(Path(logdir) / experiment, f"{variant}__seed{seed}")
+        self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.lock = lock(self.run_dir)
         self.history, self.wall_time_before, self.status = [], 0.0, "running"
@@ -67,6 +67,12 @@ class RunLog:
         self.started, self.commit = time.time(), git_commit()
         if not self.history:
             self._write_config()
+
+    @classmethod
+    def new(cls, experiment, variant, seed, config, logdir="logs", recipe=None):
+        """Return the log of a new run, in a new folder of its own under ``logdir/<experiment>/`` (repro/records.py)."""
+        return cls(experiment, variant, seed, config, new_run_dir(Path(logdir) / experiment, f"{variant}__seed{seed}"),
+                   recipe)
 
     @classmethod
     def reopen(cls, run_dir):

@@ -156,7 +156,7 @@ def load_data(experiment, cfg, args):
 def new_log(name, variant, seed_value, config, logdir):
     """Return a new run's log, or raise RunFolderError if its folder cannot be made or written."""
     try:
-        return RunLog(name, variant, seed_value, config, logdir)
+        return RunLog.new(name, variant, seed_value, config, logdir)
     except OSError as error:
         raise RunFolderError(f"cannot write a run folder under {logdir}: {error.strerror or error}") from None
 

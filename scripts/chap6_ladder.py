@@ -191,7 +191,7 @@ def open_logs(pack, packs, rows, args):
               "packed_with": [other.name for other in packs], "nets_in_pack": pack.seeds,
               "dropout_masks": "one CUDA generator for the pack" if pack.cuda else "each seed's own generator"}
     for seed in pack.seeds:
-        log = RunLog("chap6_conv", pack.variant, seed, asdict(pack.cfg), args.logdir, recipe=recipe)
+        log = RunLog.new("chap6_conv", pack.variant, seed, asdict(pack.cfg), args.logdir, recipe=recipe)
         log.commit = args.commit or log.commit
         pack.logs.append(log)
 
@@ -248,7 +248,7 @@ def assemble_ensembles(archive, data, args):
             correct = int((chap6_conv.plurality(votes) == getattr(data, split).labels.cpu()).sum())
             metrics |= {f"accuracy/{split}": 100 * correct / votes.shape[1], f"correct/{split}": correct}
         config = members[0]["config"] | {"ensemble": size}
-        log = RunLog("chap6_conv", "ensemble", seed, config, args.logdir, recipe=members[0]["recipe"])
+        log = RunLog.new("chap6_conv", "ensemble", seed, config, args.logdir, recipe=members[0]["recipe"])
         log.commit = args.commit or log.commit
         log.epoch(0, metrics, None, save=False)
         archive[path] = log.close(chap6_conv.VARIANTS["ensemble"].headline, members=[{key: member[key] for key in ("seed", "peak", "final", "git_commit")}

@@ -116,7 +116,7 @@ def test_a_baseline_run_has_no_network_to_evaluate(capsys, tmp_path):
 
 def test_an_ensemble_run_has_no_one_network_to_evaluate(capsys, tmp_path):
     """Ch.6's ensemble votes with its members' networks: --evaluate names one of them instead of loading the last."""
-    log = RunLog("chap6_conv", "ensemble", 0, asdict(chap6_conv.VARIANTS["ensemble"]), logdir=tmp_path)
+    log = RunLog.new("chap6_conv", "ensemble", 0, asdict(chap6_conv.VARIANTS["ensemble"]), logdir=tmp_path)
     log.close()
     with pytest.raises(SystemExit) as exit_:
         main(["--evaluate", str(log.run_dir)])

@@ -19,7 +19,7 @@ QUICK_SEED = 0  # not among the seeds the quick bands were set from (1-5)
 
 def run_seeds(name, variant, cfg, data, logdir, seeds):
     """Train the seeds side by side, as ``python -m repro.run NAME --seed …``; return their results.json."""
-    logs = [RunLog(name, variant, seed, asdict(cfg), logdir=logdir) for seed in seeds]
+    logs = [RunLog.new(name, variant, seed, asdict(cfg), logdir=logdir) for seed in seeds]
     run_experiment(load_experiment(name), cfg, data, logs)
     return [log.close(getattr(cfg, "headline", None)) for log in logs]
 

@@ -49,7 +49,7 @@ def test_a_window_records_each_rung_as_ordinary_runs_and_the_ensemble_from_its_m
     members = [archive[f"results/chap6_conv/dropout/seed{k}.json"] for k in range(5)]
     # each member is network3.SGD exactly: a pack on the CPU is Network3SGD's seeds, bit for bit
     cfg = replace(chap6_conv.VARIANTS["dropout"], train_size=30, epochs=2)
-    logs = [RunLog("chap6_conv", "dropout", seed, asdict(cfg), tmp_path / "alone") for seed in (0, 3)]
+    logs = [RunLog.new("chap6_conv", "dropout", seed, asdict(cfg), tmp_path / "alone") for seed in (0, 3)]
     train_network3(cfg, mnist_small_evaluation, logs)
     assert [log.history for log in logs] == [members[0]["epochs"], members[3]["epochs"]]
     # the ensemble's accuracy is the plurality vote of its members' recorded digits

@@ -14,7 +14,7 @@ from repro.train import train_network
 @pytest.fixture(scope="module")
 def run_dir(mnist, tmp_path_factory):
     cfg = replace(chap3_crossentropy.CONFIG, epochs=2, train_size=1000)
-    log = RunLog("chap3_crossentropy", "default", 0, asdict(cfg), logdir=tmp_path_factory.mktemp("logs"))
+    log = RunLog.new("chap3_crossentropy", "default", 0, asdict(cfg), logdir=tmp_path_factory.mktemp("logs"))
     train_network(cfg, mnist, [log])
     log.close(cfg.headline)
     return log.run_dir
@@ -66,7 +66,7 @@ def test_a_stopped_clock_keeps_the_runs_wall_time(tmp_path, monkeypatch):
     """Seeds run one after another (rnn_sequential_mnist): a seed's wall time is its own turn, not the later seeds'."""
     now = [1000.0]
     monkeypatch.setattr("repro.log.time.time", lambda: now[0])
-    log = RunLog("chap3_crossentropy", "default", 0, {}, logdir=tmp_path)
+    log = RunLog.new("chap3_crossentropy", "default", 0, {}, logdir=tmp_path)
     now[0] += 5.0  # waiting for its turn
     log.start_clock()
     now[0] += 30.0  # its turn
@@ -80,7 +80,7 @@ def test_a_stopped_clock_keeps_the_runs_wall_time(tmp_path, monkeypatch):
 
 
 def test_a_metric_without_a_documented_tag_is_an_error_not_a_missing_chart(tmp_path):
-    log = RunLog("chap3_crossentropy", "default", 0, {}, tmp_path)
+    log = RunLog.new("chap3_crossentropy", "default", 0, {}, tmp_path)
     log.epoch(0, {"accuracy/test": 90.0, "correct/test": 9000, "deviation/five_bumps": 0.37}, None, save=False)
     log.writer.flush()
     charts = set(EventAccumulator(str(log.run_dir)).Reload().Tags()["scalars"])
