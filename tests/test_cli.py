@@ -48,6 +48,9 @@ def test_unknown_variant_suggests_the_known_ones(capsys, no_data):
     (["--train-size", "50001"], "train-size must be between 1 and 50000"),
     (["--mini-batch-size", "0"], "mini-batch-size must be between 1 and train-size"),
     (["--backend", "numpy"], "backend must be one of"),
+    (["--backend", "compiled"], "backend compiled is now --compile on"),
+    (["--compile", "on", "--backend", "function"], "--compile on compiles the manual step"),
+    (["--compile", "yes"], "compile must be one of"),
     (["--threads", "0"], "threads must be between 1 and 256"),
 ])
 def test_bad_values_are_refused_in_one_line_before_data_loads(flags, message, capsys, no_data):
