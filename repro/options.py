@@ -1,4 +1,5 @@
-"""The command line's options: every config field is an option, documented by its field comment.
+"""The command line's options: its own (``main_arguments``, ``--list``, ``--help``) and every config field's,
+documented by its field comment.
 
 ``python -m repro.run NAME --help`` lists them with their defaults and the book's symbols,
 read from the comments beside the fields of the config dataclass (``eta: float = 0.5  # η,
@@ -13,7 +14,7 @@ import inspect
 import math
 import re
 
-from repro.runs import UsageError
+from repro.runs import UsageError, experiment_names, load_experiment
 
 MAX_SEED = 2 ** 63  # torch.Generator.manual_seed takes seeds in [0, 2⁶³)
 MAX_THREADS = 256
@@ -107,3 +108,65 @@ def parse_overrides(config, argv, main_options):
         return dataclasses.replace(config, **overrides)
     except ValueError as error:
         raise UsageError(str(error)) from None
+
+
+NEUTRAL = ("--data", "--download")  # where the book's split is read from, not what it is
+
+
+def list_experiments():
+    for name in experiment_names():
+        experiment = load_experiment(name)
+        summary = (experiment.__doc__ or "").strip().splitlines()[0]
+        book = ", ".join(f"{variant} {expected.book_text()}" for variant, expected in experiment.EXPECTED.items()) \
+            or getattr(experiment, "BOOK", "no accuracy")  # an experiment whose book numbers are no accuracies
+        print(f"{name:28} {summary}\n{'':28} book: {book}; variants: {', '.join(experiment.VARIANTS)}")
+
+
+def main_arguments():
+    parser = OneLineParser(prog="python -m repro.run", description="Train one of the book's experiments: ``python -m repro.run NAME [options]``.", add_help=False,
+                           epilog="python -m repro.run NAME --help lists the options of experiment NAME.")
+    parser.add_argument("name", nargs="?", help="experiment, e.g. chap1_network (see --list)")
+    parser.add_argument("-h", "--help", action="store_true", help="show this help (with NAME: its options too)")
+    parser.add_argument("--list", action="store_true", help="list experiments with the book's numbers")
+    parser.add_argument("--variant", help="default: the experiment's first variant")
+    parser.add_argument("--seed", type=seed, nargs="+",
+                        help="one run per seed (default 0), trained side by side: a seed's numbers are the same "
+                             "either way, one thread (repro/seeds.py)")
+    parser.add_argument("--batch-seeds", choices=("on", "off"), default="on",
+                        help="off: train the seeds one after another instead (default on)")
+    parser.add_argument("--logdir", help="where run folders go (default logs)")
+    parser.add_argument("--data", help="mnist.pkl.gz, or a folder holding torchvision's MNIST")
+    parser.add_argument("--download", action="store_true", help="let torchvision download MNIST")
+    parser.add_argument("--resume", metavar="RUN_DIR", nargs="+",
+                        help="continue interrupted runs of one configuration from their checkpoints, side by side")
+    parser.add_argument("--evaluate", metavar="RUN_DIR", help="print a trained run's validation and test accuracy")
+    parser.add_argument("--threads", type=threads,
+                        help="CPU threads for torch (default 1: a mini-batch of 10 is too little work to share, "
+                             "and spare threads busy-wait, which on a loaded machine slows a run ~20×); "
+                             "the numbers depend on it, so it is recorded and --resume restores it")
+    return parser
+
+
+def print_help(parser, name):
+    """Print the CLI's help, and with an experiment name the options of its config with their defaults."""
+    parser.print_help()
+    if name:
+        experiment = load_experiment(name)
+        print(f"\n{name}: {(experiment.__doc__ or '').strip().splitlines()[0]}\n"
+              f"variants: {', '.join(experiment.VARIANTS)} (defaults below are the first's)")
+        print(override_parser(next(iter(experiment.VARIANTS.values()))).format_help().split("\n", 1)[1])
+
+
+def given_options(argv):
+    """Return what argv gives besides --resume/--evaluate RUN_DIR and the data source (nothing else is allowed)."""
+    given, taking_values = [], False
+    for token in argv:
+        option = token.split("=", 1)[0]
+        if option in ("--resume", "--evaluate", "--data"):
+            taking_values = "=" not in token  # its value(s) follow
+        elif option == "--download":
+            taking_values = False
+        elif not (taking_values and not token.startswith("-")):
+            given.append(token)
+            taking_values = False
+    return given

@@ -25,74 +25,15 @@ import torch
 
 from repro.data import DataError, load_mnist
 from repro.log import RunLog
-from repro.options import OneLineParser, long_options, override_parser, parse_overrides, seed, threads
+from repro.options import NEUTRAL, given_options, list_experiments, long_options, main_arguments, parse_overrides, \
+    print_help
 from repro.records import read_json
-from repro.runs import (RunFolderError, UsageError, experiment_names, load_experiment, read_record, run_experiment,
+from repro.runs import (RunFolderError, UsageError, load_experiment, read_record, run_experiment,
                         variant_config)
 from repro.report import run_line, seeds_line, shortfall_note
 from repro.seeds import Diverged
 
 EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
-NEUTRAL = ("--data", "--download")  # where the book's split is read from, not what it is
-
-
-def list_experiments():
-    for name in experiment_names():
-        experiment = load_experiment(name)
-        summary = (experiment.__doc__ or "").strip().splitlines()[0]
-        book = ", ".join(f"{variant} {expected.book_text()}" for variant, expected in experiment.EXPECTED.items()) \
-            or getattr(experiment, "BOOK", "no accuracy")  # an experiment whose book numbers are no accuracies
-        print(f"{name:28} {summary}\n{'':28} book: {book}; variants: {', '.join(experiment.VARIANTS)}")
-
-
-def main_arguments():
-    parser = OneLineParser(prog="python -m repro.run", description=__doc__.split("\n")[0], add_help=False,
-                           epilog="python -m repro.run NAME --help lists the options of experiment NAME.")
-    parser.add_argument("name", nargs="?", help="experiment, e.g. chap1_network (see --list)")
-    parser.add_argument("-h", "--help", action="store_true", help="show this help (with NAME: its options too)")
-    parser.add_argument("--list", action="store_true", help="list experiments with the book's numbers")
-    parser.add_argument("--variant", help="default: the experiment's first variant")
-    parser.add_argument("--seed", type=seed, nargs="+",
-                        help="one run per seed (default 0), trained side by side: a seed's numbers are the same "
-                             "either way, one thread (repro/seeds.py)")
-    parser.add_argument("--batch-seeds", choices=("on", "off"), default="on",
-                        help="off: train the seeds one after another instead (default on)")
-    parser.add_argument("--logdir", help="where run folders go (default logs)")
-    parser.add_argument("--data", help="mnist.pkl.gz, or a folder holding torchvision's MNIST")
-    parser.add_argument("--download", action="store_true", help="let torchvision download MNIST")
-    parser.add_argument("--resume", metavar="RUN_DIR", nargs="+",
-                        help="continue interrupted runs of one configuration from their checkpoints, side by side")
-    parser.add_argument("--evaluate", metavar="RUN_DIR", help="print a trained run's validation and test accuracy")
-    parser.add_argument("--threads", type=threads,
-                        help="CPU threads for torch (default 1: a mini-batch of 10 is too little work to share, "
-                             "and spare threads busy-wait, which on a loaded machine slows a run ~20×); "
-                             "the numbers depend on it, so it is recorded and --resume restores it")
-    return parser
-
-
-def print_help(parser, name):
-    """Print the CLI's help, and with an experiment name the options of its config with their defaults."""
-    parser.print_help()
-    if name:
-        experiment = load_experiment(name)
-        print(f"\n{name}: {(experiment.__doc__ or '').strip().splitlines()[0]}\n"
-              f"variants: {', '.join(experiment.VARIANTS)} (defaults below are the first's)")
-        print(override_parser(next(iter(experiment.VARIANTS.values()))).format_help().split("\n", 1)[1])
-
-
-def given_options(argv):
-    """Return what argv gives besides --resume/--evaluate RUN_DIR and the data source (nothing else is allowed)."""
-    given, taking_values = [], False
-    for token in argv:
-        option = token.split("=", 1)[0]
-        if option in ("--resume", "--evaluate", "--data"):
-            taking_values = "=" not in token  # its value(s) follow
-        elif option == "--download":
-            taking_values = False
-        elif not (taking_values and not token.startswith("-")):
-            given.append(token)
-            taking_values = False
-    return given
 
 
 def main(argv=None):
