@@ -27,7 +27,7 @@ import torch
 from repro.conv import dropout_mask
 from repro.network import Network
 from repro.sgd import step
-from repro.update import Rule
+from repro.train3 import network3_rule
 
 
 class Pack:
@@ -56,8 +56,7 @@ class Pack:
         # the remainder only matters to timing steps past an epoch's end, which on CUDA would be a device assert
         x, y = self.images[self.rows, index], self.labels[self.rows, index]  # (E, m, 784), (E, m, 10)
         masks = self.pack_masks(m) if self.cuda else self.network.dropout_masks(m, self.generators)  # as train3
-        decay = cfg.eta * cfg.lmbda * m / self.images.shape[1]  # network3's λ·m/n as weight decay, times η
-        z = step(self.network, (x, y, masks), Rule(cfg.eta, decay))
+        z = step(self.network, (x, y, masks), network3_rule(cfg, self.images.shape[1]))
         self.cost += self.network.cost_function.fn(z, y).mean(-1)
         self.cursor += m
 

@@ -28,7 +28,7 @@ from repro.log import RunLog
 from repro.options import NEUTRAL, given_options, list_experiments, long_options, main_arguments, parse_overrides, \
     print_help
 from repro.records import read_json
-from repro.runs import (RunFolderError, UsageError, load_experiment, read_record, run_experiment,
+from repro.runs import (RunFolderError, UsageError, load_experiment, read_record, reads_mnist, run_experiment,
                         variant_config)
 from repro.report import run_line, seeds_line, shortfall_note
 from repro.seeds import Diverged
@@ -91,7 +91,7 @@ def run_command(parser, argv, args, rest):
 
 def load_data(experiment, cfg, args):
     """Return the book's split on cfg's device; None for an experiment that measures without MNIST (``measure``)."""
-    return None if hasattr(experiment, "measure") else load_mnist(args.data, args.download).to(cfg.device)
+    return load_mnist(args.data, args.download).to(cfg.device) if reads_mnist(experiment) else None
 
 
 def new_log(name, variant, seed_value, config, logdir):

@@ -106,8 +106,11 @@ def trained_network(cfg, run_dir):
     return network.eval()
 
 
+def reads_mnist(experiment):
+    """Return whether the experiment trains or scores on MNIST (``run``) rather than only measures (``measure``)."""
+    return not hasattr(experiment, "measure")
+
+
 def run_experiment(experiment, cfg, data, logs):
     """Train the runs of ``logs`` (the experiment's ``run``), or measure them (``measure``: no MNIST, no epochs)."""
-    if hasattr(experiment, "measure"):
-        return experiment.measure(cfg, logs)
-    return experiment.run(cfg, data, logs)
+    return experiment.run(cfg, data, logs) if reads_mnist(experiment) else experiment.measure(cfg, logs)

@@ -120,16 +120,15 @@ def compiled_step(mode="on"):
     return torch.compile(step, dynamic=False, mode="reduce-overhead" if mode == "cuda-graphs" else None)
 
 
-def in_groups(train, logs, state=None):
+def in_groups(train, logs, state):
     """Run train(group) on each group of seeds in one state until none is left; return {run folder: …}.
 
-    ``state(log)``: what the seeds of a group share, by default the epoch they resume at; None
+    ``state(log)``: what the seeds of a group share (the epoch they resume at, and η); None
     for a seed that is done. ``train`` returns, merged here, whatever it hands back (a finished
     seed's network too), and may return early when its seeds stop sharing a state; they are
     then grouped anew, until a pass trains no epoch. Raises Diverged, after the other seeds
     have finished, if any seed stopped being finite.
     """
-    state = state or (lambda log: len(log.history))
     trained, diverged, before = {}, [], None
     while (groups := by_state(logs, state)) and before != (now := [len(log.history) for log in logs]):
         before = now  # a pass that trains no epoch would come back forever

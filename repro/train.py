@@ -50,8 +50,7 @@ class SGDConfig(Checked):
     epochs: int = 30  # passes over the training set
     train_size: int = N_TRAINING  # n: train on the first n of the 50,000 training images
     evaluation: str = "test"  # the split measured every epoch: "test" or "validation"
-    backend: str = "manual"  # ∇C from "manual": BP1–BP4 called directly; "function": loss.backward() through
-    # them; "autograd": torch's own backward
+    backend: str = "manual"  # where ∇C comes from: "manual" (BP1–BP4 called directly), "function", "autograd"
     compile: str = "off"  # "on": the manual step under torch.compile; "cuda-graphs": also replayed as a CUDA graph
     device: str = "cpu"  # "cpu" or "cuda": where the data and the network live
 

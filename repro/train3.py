@@ -44,8 +44,7 @@ class Network3Config(Checked):
     epochs: int = 60  # passes over the training set
     train_size: int = N_TRAINING  # n: train on the first n of the 50,000 training images (before expansion)
     expanded: bool = False  # Ch.6 "Expanding the training data": 5n images, each shifted one pixel 4 ways
-    backend: str = "manual"  # ∇C from "manual": backprop called directly; "function": loss.backward() through
-    # it; "autograd": torch's own backward
+    backend: str = "manual"  # where ∇C comes from: "manual" (BP1–BP4 called directly), "function", "autograd"
     compile: str = "off"  # "on": the manual step under torch.compile; "cuda-graphs": also replayed as a CUDA graph
     device: str = "cpu"  # "cpu" or "cuda": where the data and the network live
 
@@ -70,6 +69,16 @@ class Network3Config(Checked):
     def eta_after(self, history):
         """Return η for the epoch after ``history``, or None where the run ends: network3 keeps one η."""
         return self.eta if len(history) < self.epochs else None
+
+
+def weight_decay(cfg, n):
+    """Return network3's λ / num_training_batches = λ·m/n, for n training images: its weight decay."""
+    return cfg.lmbda * cfg.mini_batch_size / n
+
+
+def network3_rule(cfg, n):
+    """Return network3's update for n training images: w ← (1 − η·λ·m/n)w − η∇C̄ (one η all run)."""
+    return Rule(cfg.eta, cfg.eta * weight_decay(cfg, n))
 
 
 def training_cost(network, total, batches, l2):
@@ -135,6 +144,7 @@ class Network3SGD:
     def __init__(self, cfg, data):
         self.cfg, self.data = cfg, data
         self.training = data.training.first(cfg.train_size)
+        self.x, self.y = self.training.images, self.training.one_hot()  # what every seed trains on, unexpanded
         self.stacked = (None, None, None)  # (the seeds' run folders, their expanded sets' images, labels)
 
     def start(self, logs):
@@ -149,7 +159,7 @@ class Network3SGD:
     def training_set(self, seeds):
         """Return (x, y): the images every seed trains on, (n, 784), or each seed's own expanded set, (seeds, n, 784)."""
         if not self.cfg.expanded:
-            return self.training.images, self.training.one_hot()
+            return self.x, self.y
         if self.stacked[0] != [log.run_dir for log in seeds.logs]:  # stacked once per set of seeds
             self.stacked = ([log.run_dir for log in seeds.logs], torch.stack([split.images for split in seeds.data]),
                             torch.stack([split.one_hot() for split in seeds.data]))
@@ -162,18 +172,13 @@ class Network3SGD:
             masks = seeds.network.dropout_masks(m, seeds.generators)  # one draw serves every backend
             yield x[..., k:k + m, :], y[..., k:k + m, :], masks
 
-    def l2(self, seeds):
-        """Return network3's λ / num_training_batches = λ·m/n."""
-        return self.cfg.lmbda * self.cfg.mini_batch_size / self.training_set(seeds)[0].shape[-2]
-
     def rule(self, seeds, eta):
-        """Return network3's update: w ← (1 − η·λ·m/n)w − η∇C̄."""
-        return Rule(eta, eta * self.l2(seeds))
+        return network3_rule(self.cfg, self.training_set(seeds)[0].shape[-2])
 
     def evaluate(self, seeds, epoch, costs):
         """Return each seed's metrics: its training cost (from the steps' summed ``costs``), network3's evaluation."""
-        batches = self.training_set(seeds)[0].shape[-2] // self.cfg.mini_batch_size
-        return epoch_metrics(seeds.network, self.data, training_cost(seeds.network, costs, batches, self.l2(seeds)),
+        n, m = self.training_set(seeds)[0].shape[-2], self.cfg.mini_batch_size
+        return epoch_metrics(seeds.network, self.data, training_cost(seeds.network, costs, n // m, weight_decay(self.cfg, n)),
                              epoch, seeds.logs)
 
     def images(self, seeds):

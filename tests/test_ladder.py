@@ -60,8 +60,14 @@ def test_a_window_records_each_rung_as_ordinary_runs_and_the_ensemble_from_its_m
     assert ensemble["finished"] and ensemble["config"]["ensemble"] == 5 and "command" in ensemble
 
 
-def test_recorded_rungs_are_skipped_and_an_ensemble_assembles_from_recorded_members(window, tmp_path):
+def test_recorded_rungs_are_skipped_and_an_ensemble_assembles_from_recorded_members(window, mnist_small_evaluation,
+                                                                                    tmp_path):
     _, first = window("--rungs", "expanded", "dropout", "ensemble", "--seeds", "0", "--pack-size", "5")
+    # with λ > 0 too a pack on the CPU is Network3SGD's run, bit for bit: one update rule (train3.network3_rule)
+    cfg = replace(chap6_conv.VARIANTS["expanded"], train_size=30, epochs=2)
+    log = RunLog.new("chap6_conv", "expanded", 0, asdict(cfg), tmp_path / "alone")
+    train_network3(cfg, mnist_small_evaluation, [log])
+    assert log.history == first["results/chap6_conv/expanded/seed0.json"]["epochs"]
     results = tmp_path / "committed"
     for name, record in first.items():  # what a session commits after a window
         if name != "results/chap6_conv/ensemble/seed0.json":
