@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
-from repro.backprop import Sigmoid
+from repro.costs import Sigmoid
 from repro.expected import Expected, Headline
 from repro.plots import plt
 

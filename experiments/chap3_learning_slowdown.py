@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from repro.backprop import COSTS, CostFunction
+from repro.backprop import CostFunction
+from repro.costs import COSTS
 from repro.layers import FullyConnected
 from repro.plots import plot_curves
 

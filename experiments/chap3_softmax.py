@@ -18,7 +18,7 @@ from dataclasses import replace
 import torch
 
 from experiments import chap3_crossentropy
-from repro.backprop import LogLikelihoodCost
+from repro.costs import LogLikelihoodCost
 from repro.expected import Expected
 from repro.plots import plt
 from repro.train import train_alongside, train_network

@@ -25,8 +25,9 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from repro.backprop import CostFunction, LogLikelihoodCost
+from repro.backprop import CostFunction
 from repro.config import Checked
+from repro.costs import LogLikelihoodCost
 from repro.data import N_TRAINING
 from repro.expected import Expected, Headline
 from repro.plots import plot_curves

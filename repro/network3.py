@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from repro.backprop import LogLikelihoodCost
+from repro.costs import LogLikelihoodCost
 from repro.layers import ConvPool, FullyConnected, Softmax
 from repro.network import Network
 

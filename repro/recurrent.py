@@ -10,8 +10,9 @@ import math
 import torch
 from torch import nn
 
-from repro.backprop import CostFunction, LogLikelihoodCost
+from repro.backprop import CostFunction
 from repro.bptt import LSTMFunction, RNNFunction, bptt, lstm_delta, lstm_forward, rnn_delta, rnn_forward
+from repro.costs import LogLikelihoodCost
 from repro.layers import Softmax
 
 

@@ -21,8 +21,8 @@ import torch
 from tqdm import tqdm
 
 from repro import sgd
-from repro.backprop import ACTIVATIONS, COSTS
 from repro.config import Checked
+from repro.costs import ACTIVATIONS, COSTS
 from repro.data import N_TRAINING
 from repro.expected import Headline
 from repro.layers import AUTOGRAD

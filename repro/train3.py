@@ -20,8 +20,8 @@ from torchvision.utils import make_grid
 from tqdm import tqdm
 
 from repro import sgd
-from repro.backprop import ACTIVATIONS
 from repro.config import Checked
+from repro.costs import ACTIVATIONS
 from repro.data import N_TRAINING, expanded
 from repro.expected import Headline
 from repro.layers import ConvPool

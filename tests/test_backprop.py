@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from repro import numpy_reference
-from repro.backprop import ACTIVATIONS, CostFunction, CrossEntropyCost, QuadraticCost, Sigmoid
+from repro.backprop import CostFunction
+from repro.costs import ACTIVATIONS, CrossEntropyCost, QuadraticCost, Sigmoid
 from repro.layers import AUTOGRAD, HAND_WRITTEN
 from repro.network import Network
 

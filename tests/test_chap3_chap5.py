@@ -7,7 +7,7 @@ import torch
 
 from experiments import chap3_learning_slowdown, chap3_weight_init, chap5_vanishing_gradient
 from experiments.chap5_vanishing_gradient import hidden, speeds_of_learning
-from repro.backprop import ACTIVATIONS, COSTS
+from repro.costs import ACTIVATIONS, COSTS
 from repro.network import Network
 from tests.test_experiments import run_once
 

@@ -5,8 +5,9 @@ import torch
 import torch.nn.functional as F
 
 from experiments.chap6_conv import plurality
-from repro.backprop import ACTIVATIONS, CostFunction, LogLikelihoodCost, ReLU, Sigmoid
+from repro.backprop import CostFunction
 from repro.conv import conv_gradients, max_pool_delta
+from repro.costs import ACTIVATIONS, LogLikelihoodCost, ReLU, Sigmoid
 from repro.data import Split, expanded, one_hot
 from repro.layers import AUTOGRAD, HAND_WRITTEN
 from repro.network3 import Network3

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch.func import functional_call
 
-from repro.backprop import ACTIVATIONS, CrossEntropyCost, Sigmoid
 from repro.conv import dropout_mask
+from repro.costs import ACTIVATIONS, CrossEntropyCost, Sigmoid
 from repro.layers import ConvPool, FullyConnected, Softmax
 from repro.network import Network, default_weight_initializer
 from repro.network3 import Network3, network3_initializer

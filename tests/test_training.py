@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from experiments import chap1_network, chap3_crossentropy
-from repro.backprop import CrossEntropyCost, Sigmoid
+from repro.costs import CrossEntropyCost, Sigmoid
 from repro.log import RunLog
 from repro.network import Network
 from repro.train import SGDConfig, train_network
