@@ -124,5 +124,12 @@ class LogLikelihoodCost:
         return a - y  # (BP1) ∂C/∂zᴸ = aᴸ − y for softmax + log-likelihood (Ch.3, Eq. 84), directly
 
 
+def penalty(network, lmbda_over_n, regularization="l2"):
+    """Return each seed's regularisation term of the cost: (λ/2n)Σw² (L2, Eq. 85) or (λ/n)Σ|w| (L1, Eq. 95)."""
+    if regularization == "l1":
+        return lmbda_over_n * sum(w.abs().flatten(1).sum(1) for w in network.weights)
+    return 0.5 * lmbda_over_n * sum((w ** 2).flatten(1).sum(1) for w in network.weights)
+
+
 COSTS = {cost.name: cost for cost in (QuadraticCost, CrossEntropyCost, LogLikelihoodCost)}
 ACTIVATIONS = {activation.name: activation for activation in (Sigmoid, ReLU, Tanh)}

@@ -6,12 +6,26 @@ imports only its own experiment) and the nine ``hparams/`` metrics RunLog charts
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 
 from torch.utils.tensorboard.summary import hparams
 
+SPLITS = ("train", "validation", "test")
 HPARAM_METRICS = [f"hparams/{kind}/{split}" for kind in ("peak_accuracy", "final_accuracy", "final_cost")
-                  for split in ("train", "validation", "test")]  # the HParams dashboard's columns, the same for every run
+                  for split in SPLITS]  # the HParams dashboard's columns, the same for every run
+
+
+def hparam_metrics(rows):
+    """Return the HParams columns of a run's rows so far: peak and final accuracy of each split, final cost."""
+    values = {}
+    for split in SPLITS:
+        if measured := [row[f"accuracy/{split}"] for row in rows if f"accuracy/{split}" in row]:
+            values[f"hparams/peak_accuracy/{split}"] = max(measured)
+            values[f"hparams/final_accuracy/{split}"] = measured[-1]
+        if f"cost/{split}" in rows[-1]:
+            values[f"hparams/final_cost/{split}"] = rows[-1][f"cost/{split}"]
+    return {tag: value for tag, value in values.items() if value is not None and math.isfinite(value)}
 
 
 def flatten(config):

@@ -18,33 +18,19 @@ table under Text). Tests, plots and the report read results.json, never the cons
 How the files are written (atomically, strict JSON, a digest) is repro/records.py's.
 """
 
-import math
 import time
 from pathlib import Path
 
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
-from repro.hparams import write_hparams
+from repro.hparams import hparam_metrics, write_hparams
 from repro.records import (digest, git_commit, load_checkpoint, lock, network_state, new_run_dir, read_json, strict,
                            write_atomically, write_json)
 
 SCALAR_PREFIXES = ("accuracy/", "cost/", "speed/", "eta", "svm/", "deviation/", "output",
                    "train_size")  # charted in TensorBoard (README, "TensorBoard tags")
 COUNTS = ("correct/", "digits/")  # results.json only: the accuracy/ charts show the same numbers as percentages
-SPLITS = ("train", "validation", "test")
-
-
-def hparam_metrics(rows):
-    """Return the HParams columns of a run's rows so far: peak and final accuracy of each split, final cost."""
-    values = {}
-    for split in SPLITS:
-        if measured := [row[f"accuracy/{split}"] for row in rows if f"accuracy/{split}" in row]:
-            values[f"hparams/peak_accuracy/{split}"] = max(measured)
-            values[f"hparams/final_accuracy/{split}"] = measured[-1]
-        if f"cost/{split}" in rows[-1]:
-            values[f"hparams/final_cost/{split}"] = rows[-1][f"cost/{split}"]
-    return {tag: value for tag, value in values.items() if value is not None and math.isfinite(value)}
 
 
 class RunLog:

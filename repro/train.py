@@ -1,17 +1,10 @@
-"""Stochastic gradient descent exactly as network2.SGD (Ch.1 and Ch.3), and the rest of Ch.3's toolbox.
+"""network2.SGD (Ch.1 and Ch.3): its configuration and what it does around the steps of repro/sgd.py.
 
-Every epoch: shuffle the training set, cut it into consecutive mini-batches of m,
-and for each apply the L2-regularised update (Ch.3, Eq. 93)
-
-    w ← (1 − ηλ/n) w − (η/m) Σₓ ∂Cₓ/∂w,        b ← b − (η/m) Σₓ ∂Cₓ/∂b,
-
-with n the size of the training set passed in. Then measure cost and accuracy on the
-training set and on the evaluation split, as network2's monitor_* flags.
-
-Ch.3's other techniques are options, all off by default so that every run above is
-unchanged: L1 instead of L2 (``regularization``), dropout of hidden neurons
-(``p_dropout``), momentum (``momentum``), and the no-improvement-in-n rule, which either
-stops the run (early stopping) or halves η down to a floor (``patience``, ``halve_to``).
+Each step is Eq. 93, w ← (1 − ηλ/n)w − (η/m)Σₓ∂Cₓ/∂w, n the size of the training set passed in.
+Ch.3's other techniques are options, all off by default so that every run above is unchanged:
+L1 instead of L2 (``regularization``), dropout of hidden neurons (``p_dropout``), momentum
+(``momentum``), and the no-improvement-in-n rule, which either stops the run (early stopping)
+or halves η down to a floor (``patience``, ``halve_to``).
 """
 
 import math
@@ -22,8 +15,8 @@ from tqdm import tqdm
 
 from repro import sgd
 from repro.config import Checked
-from repro.costs import ACTIVATIONS, COSTS
-from repro.data import N_TRAINING
+from repro.costs import ACTIVATIONS, COSTS, penalty
+from repro.data import N_TRAINING, rows
 from repro.expected import Headline
 from repro.layers import AUTOGRAD
 from repro.network import INITIALIZERS, Network
@@ -100,13 +93,6 @@ class SGDConfig(Checked):
         return eta if len(history) < self.epochs else None
 
 
-def penalty(network, lmbda_over_n, regularization="l2"):
-    """Return each seed's regularisation term of the cost: (λ/2n)Σw² (L2, Eq. 85) or (λ/n)Σ|w| (L1, Eq. 95)."""
-    if regularization == "l1":
-        return lmbda_over_n * sum(w.abs().flatten(1).sum(1) for w in network.weights)
-    return 0.5 * lmbda_over_n * sum((w ** 2).flatten(1).sum(1) for w in network.weights)
-
-
 @torch.no_grad()
 def evaluate(network, splits, lmbda, regularization="l2"):
     """Return, per seed, {"accuracy/<split>": %, "cost/<split>": C, "correct/<split>": count, "digits/<split>":
@@ -129,14 +115,6 @@ def evaluate(network, splits, lmbda, regularization="l2"):
             seed_metrics |= {f"accuracy/{name}": 100 * count / len(split), f"cost/{name}": cost,
                              f"correct/{name}": count, f"digits/{name}": kinds}  # < 10: a stuck run (Ch.1)
     return metrics
-
-
-def rows(t, index):
-    """Return t's rows at index (seeds, m) as (seeds, m, …): one gather, cheaper than a shuffled copy an epoch.
-
-    (At E = 16 a copy of 16 shuffled training sets is 2.5 GB a epoch, and took longer than the steps.)
-    """
-    return t.index_select(0, index.flatten()).unflatten(0, index.shape)
 
 
 def epoch_line(epoch, metrics, split, size, logs):
