@@ -160,6 +160,29 @@ def smoke_test(pack, data, args):
     return row
 
 
+def smoke_tests(wanted, data, summary, args):
+    """Build each wanted pack and smoke-test it while the smoke test's minutes last; return the packs built.
+
+    Each one's row goes into ``summary["smoke"]``, on CUDA with the pack's own peak memory.
+    """
+    sets = training_sets(data, sorted({seed for _, _, seeds in wanted for seed in seeds})) if wanted else None
+    packs, on_cuda = [], args.device.startswith("cuda")
+    for cfg, variant, seeds in wanted:
+        if clock() > args.smoke_minutes * 60:
+            print(f"{variant} seeds {seeds}: not smoke-tested (the smoke test's minutes are spent)")
+            continue
+        if on_cuda:  # a pack's own peak: its networks, graphs and evaluation (the training sets are shared)
+            torch.cuda.reset_peak_memory_stats()
+            before = torch.cuda.memory_allocated()
+        packs.append(build(cfg, variant, seeds, sets, args))
+        summary["smoke"][packs[-1].name] = row = smoke_test(packs[-1], data, args)
+        if on_cuda:
+            row["peak_memory_gib"] = (torch.cuda.max_memory_allocated() - before) / 2 ** 30
+    if on_cuda:
+        summary["memory_gib"] = torch.cuda.memory_allocated() / 2 ** 30  # the sets and every pack, held
+    return packs
+
+
 def projected_s(packs, seconds_per_step, rows):
     """Return the seconds to finish every pack together: each step at the packs' joint speed, plus evaluations."""
     epochs = max(pack.cfg.epochs - pack.epoch for pack in packs)
@@ -340,25 +363,11 @@ def ladder(argv=None, started=None):
         # cuDNN picks its fastest kernels in the warm-up; full float32, as Theano's, not TF32 (torch's default there)
         torch.backends.cudnn.benchmark, torch.backends.cudnn.allow_tf32 = True, False
         torch.cuda.manual_seed_all(args.seeds[0])  # the packs' dropout masks on CUDA (repro/graphed.py)
-        data, on_cuda = load_mnist(args.data).to(args.device), args.device.startswith("cuda")
+        data = load_mnist(args.data).to(args.device)
         if args.train_size:
             data = replace(data, training=data.training.first(args.train_size))
         assemble_ensembles(archive, data, args)
-        sets = training_sets(data, sorted({seed for _, _, seeds in wanted for seed in seeds})) if wanted else None
-        packs = []
-        for cfg, variant, seeds in wanted:
-            if clock() > args.smoke_minutes * 60:
-                print(f"{variant} seeds {seeds}: not smoke-tested (the smoke test's minutes are spent)")
-                continue
-            if on_cuda:  # a pack's own peak: its networks, graphs and evaluation (the training sets are shared)
-                torch.cuda.reset_peak_memory_stats()
-                before = torch.cuda.memory_allocated()
-            packs.append(build(cfg, variant, seeds, sets, args))
-            summary["smoke"][packs[-1].name] = row = smoke_test(packs[-1], data, args)
-            if on_cuda:
-                row["peak_memory_gib"] = (torch.cuda.max_memory_allocated() - before) / 2 ** 30
-        if on_cuda:
-            summary["memory_gib"] = torch.cuda.memory_allocated() / 2 ** 30  # the sets and every pack, held
+        packs = smoke_tests(wanted, data, summary, args)
         chosen, together = plan(packs, summary["smoke"], args)
         summary |= {"chosen": [pack.name for pack in chosen], "seconds_per_step_together": together,
                     "smoke_done_s": clock()}
