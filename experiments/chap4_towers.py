@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import torch
 
-from experiments.chap4_universality import DT, deviation, network, sigma_inverse, weighted_output
 from repro.backprop import Sigmoid
 from repro.plots import plt
+from repro.universality import DT, deviation, network, sigma_inverse, weighted_output
 
 BOOK = "a tower: output bias b ≈ −3h/2 with large h (h = 10): ≈ 1 inside, ≈ 0 outside (no accuracy)"
 TOWER = (torch.tensor([0.4, 0.6], dtype=DT), torch.tensor([0.3, 0.7], dtype=DT))  # the widget's x- and y-steps [4.6]

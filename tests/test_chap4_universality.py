@@ -5,9 +5,10 @@ import torch
 
 from experiments import chap4_towers
 from experiments.chap4_towers import plane, tower_grid, tower_levels
-from experiments.chap4_universality import (DT, Config, Wiggly, deviation, error_vs_n, five_bumps, slope, staircase,
-                                            step, trained, weighted_output, windows)
+from experiments.chap4_universality import Config, trained
 from repro.backprop import Sigmoid
+from repro.universality import (DT, Wiggly, deviation, error_vs_n, five_bumps, slope, staircase, step, weighted_output,
+                                windows)
 
 X = (torch.arange(1000, dtype=DT) + 0.5) / 1000  # midpoints of [0, 1]: none on a step point
 
