@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
-from repro.backprop import Sigmoid
+from repro.costs import Sigmoid
 from repro.plots import plt
 from repro.universality import DT, deviation, network, sigma_inverse, weighted_output
 

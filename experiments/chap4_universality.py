@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from repro.backprop import QuadraticCost, Sigmoid
+from repro.costs import QuadraticCost, Sigmoid
 from repro.network import Network
 from repro.universality import (BUMP, DT, Wiggly, deviation, error_vs_n, f, figure, five_bumps, output_deviation,
                                 slope, staircase, step, weighted_output, windows)

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from repro.backprop import QuadraticCost, Sigmoid
+from repro.costs import QuadraticCost, Sigmoid
 from repro.network import Network
 from repro.plots import plt
 

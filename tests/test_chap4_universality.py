@@ -6,7 +6,7 @@ import torch
 from experiments import chap4_towers
 from experiments.chap4_towers import plane, tower_grid, tower_levels
 from experiments.chap4_universality import Config, trained
-from repro.backprop import Sigmoid
+from repro.costs import Sigmoid
 from repro.universality import (DT, Wiggly, deviation, error_vs_n, five_bumps, slope, staircase, step, weighted_output,
                                 windows)
 
