@@ -27,7 +27,8 @@ import torch
 from repro.backprop import Sigmoid
 from repro.chains import bias_gradients, chains, gradients_figure
 
-BOOK = "σ′ ≤ 1/4: ∂C/∂b₁ ≥ 16× below ∂C/∂b₃; w = 100: each factor 25; widest |wσ′| ≥ 1 band 0.45 at |w| ≈ 6.9 (no accuracy)"
+BOOK = ("σ′ ≤ 1/4: ∂C/∂b₁ ≥ 16× below ∂C/∂b₃; w = 100: each factor 25; "
+        "widest |wσ′| ≥ 1 band 0.45 at |w| ≈ 6.9 (no accuracy)")
 
 
 @dataclass(frozen=True)
