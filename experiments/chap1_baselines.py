@@ -96,9 +96,8 @@ def run(cfg, data, logs):
                                                  f"{cfg.method}: {correct} / {len(split)} correct, seed {log.seed}"))
 
 
-# Ours (python -m repro.run chap1_baselines --variant V --seed 0 1 2 3 4 5): random 10.00, 10.11, 10.41, 10.08,
-# 10.02, 10.22 (10.14 ± 0.15); darkness 2,225 for every seed, as the book; svm on all 50,000
-# images 9,435, as the book, and 8,812 on the first 2,000.
+# Ours (python -m repro.run chap1_baselines --variant V --seed 0 1 2 3 4 5): random 10.00, 10.11, 10.41, 10.08, 10.02,
+# 10.22 (10.14 ± 0.15); darkness 2,225 every seed, svm 9,435 on all 50,000 images (both the book's), 8,812 on 2,000.
 EXPECTED = {
     "random": Expected(
         book=10.0, source='Ch.1: "about ten percent" (BOOK.md 1.7)', within=0.5, seed_band=(9.0, 11.0),

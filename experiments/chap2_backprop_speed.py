@@ -12,7 +12,6 @@ gives no machine-independent number: we time them here, on [784, h, 10] nets and
     python -m repro.run chap2_backprop_speed --hidden 10 30 100 300 1000   # wider nets: minutes
 """
 
-import time
 from dataclasses import dataclass, replace
 
 import torch
@@ -20,6 +19,7 @@ import torch
 from experiments import chap1_network
 from repro.layers import AUTOGRAD
 from repro.plots import plt
+from repro.timing import best_time, seconds
 
 
 @dataclass(frozen=True)
@@ -42,17 +42,6 @@ EXPECTED = {}
 BOOK = 'backprop ≈ 2 forward passes, finite differences W + 1; matrix mini-batch ≈ 2× a loop (no number)'
 
 
-def best_time(work, repeats=3):
-    """Return the fastest of a few timed calls of work() (after one untimed call)."""
-    work()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def finite_differences(network, x, y, epsilon, parameters=None):
     """Return ∂C/∂w of each weight by (C(w + εeⱼ) − C(w))/ε: the book's one forward pass per weight, plus one."""
     base, gradient = network.cost(x, y, ops=AUTOGRAD).item(), []
@@ -73,9 +62,8 @@ def timings(h, x, y):
                "forward_s": best_time(lambda: network.cost(x, y, ops=AUTOGRAD)),  # plain ops, as backprop's
                "backprop_s": best_time(lambda: network.backprop(x, y)),  # the mini-batch as one matrix
                "per_example_s": best_time(lambda: [network.backprop(x[k:k + 1], y[k:k + 1]) for k in range(len(x))])}
-        started = time.perf_counter()
-        finite_differences(network, x, y, 1e-3)  # the timing only: float32 differences are no gradient
-        row["finite_differences_s"] = time.perf_counter() - started
+        # once, W + 1 forward passes being slow; the timing only: float32 differences are no gradient
+        row["finite_differences_s"] = seconds(lambda: finite_differences(network, x, y, 1e-3))
     return row
 
 
@@ -98,7 +86,8 @@ def agreement(x, y, cfg):
 
 
 def figure(rows):
-    """Return seconds against the number of weights, log-log: finite differences grow with it, backprop stays near 2 forwards."""
+    """Return seconds against the number of weights W, log-log: finite differences grow with W, backprop stays
+    near two forward passes."""
     fig, axes = plt.subplots(figsize=(6.4, 4.0))
     weights = [row["weights"] for row in rows]
     for key, label in (("finite_differences_s", "finite differences (W + 1 forward passes)"),

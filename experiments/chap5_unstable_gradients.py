@@ -12,8 +12,8 @@ factor is 100 · 1/4 = 25: it explodes. And |wσ′(wa + b)| ≥ 1 only on an in
 large weights make large factors only for a narrow band of inputs.
 
 Here the gradients come from the hand-written backprop (``Network.backprop``, BP1–BP4) of
-chains drawn side by side, one chain per "seed", in float64, and are checked against the
-book's product; the figure draws |∂C/∂bₗ| layer by layer down a 30-neuron chain.
+chains drawn side by side (repro/chains.py), one chain per "seed", in float64, and are checked
+against the book's product; the figure draws |∂C/∂bₗ| layer by layer down a 30-neuron chain.
 
     python -m repro.run chap5_unstable_gradients
     python -m repro.run chap5_unstable_gradients --depth 30 --draws 100000
@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 import torch
 
-from repro.backprop import QuadraticCost, Sigmoid
-from repro.network import Network
-from repro.plots import plt
+from repro.backprop import Sigmoid
+from repro.chains import bias_gradients, chains, gradients_figure
 
-BOOK = "σ′ ≤ 1/4: ∂C/∂b₁ ≥ 16× below ∂C/∂b₃; w = 100: each factor 25; widest |wσ′| ≥ 1 band 0.45 at |w| ≈ 6.9 (no accuracy)"
+BOOK = ("σ′ ≤ 1/4: ∂C/∂b₁ ≥ 16× below ∂C/∂b₃; w = 100: each factor 25; "
+        "widest |wσ′| ≥ 1 band 0.45 at |w| ≈ 6.9 (no accuracy)")
 
 
 @dataclass(frozen=True)
@@ -46,25 +46,6 @@ class Config:
 
 VARIANTS = {"default": Config()}
 EXPECTED = {}
-
-
-def chains(weights, biases):
-    """Return chains of one sigmoid neuron per layer, side by side: weights and biases (chains, depth), float64."""
-    depth = weights.shape[1]
-    chain = Network.create((1,) * (depth + 1), QuadraticCost, Sigmoid, "large", torch.Generator()).to(torch.float64)
-    network = Network.side_by_side([chain] * len(weights))
-    with torch.no_grad():
-        for l, layer in enumerate(network.layers):
-            layer.weight.copy_(weights[:, l, None, None])
-            layer.bias.copy_(biases[:, l, None])
-    return network
-
-
-def bias_gradients(network, x, y):
-    """Return ∂C/∂bₗ of each chain and layer, (chains, depth), by BP1–BP4 (C = ½(a_L − y)², one input x)."""
-    nabla_w, nabla_b, _ = network.backprop(torch.full((1, 1), x, dtype=torch.float64),
-                                           torch.full((1, 1), y, dtype=torch.float64))
-    return torch.cat(nabla_b, dim=-1).detach()
 
 
 def book_product(weights, biases, x, y):
@@ -104,22 +85,6 @@ def measured_width(w, step=1e-5):
 def widest():
     """Return (|w|, width) where the width peaks, on a grid of |w| from 4 to 20 in steps of 10⁻⁴."""
     return max(((4 + k * 1e-4, width(4 + k * 1e-4)) for k in range(160_001)), key=lambda pair: pair[1])
-
-
-def gradients_figure(random, blown, title):
-    """Return |∂C/∂bₗ| against layer l: the median of the random chains (and its 10-90% band), and the w = 100 chain."""
-    figure, (vanishing, exploded) = plt.subplots(1, 2, figsize=(11, 4))
-    layers = range(1, random.shape[1] + 1)
-    low, median, high = torch.quantile(random.abs(), torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64), dim=0)
-    vanishing.fill_between(layers, low, high, alpha=0.3, label="10%-90% of the chains")
-    vanishing.plot(layers, median, marker="o", ms=3, label="median")
-    vanishing.set(yscale="log", xlabel="layer l", ylabel="|∂C/∂bₗ|", title=f"N(0, 1) weights and biases: {title}")
-    exploded.plot(layers, blown.abs()[0], marker="o", ms=3, color="C3")
-    exploded.set(yscale="log", xlabel="layer l", ylabel="|∂C/∂bₗ|", title="w = 100, every zⱼ = 0: ×25 a layer")
-    vanishing.legend()
-    for axes in (vanishing, exploded):
-        axes.grid(alpha=0.3)
-    return figure
 
 
 def measure(cfg, logs):

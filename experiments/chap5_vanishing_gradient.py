@@ -94,8 +94,8 @@ class SpeedsOfLearning(Network2SGD):
         self.speeds = speeds_of_learning(seeds.network, self.x, self.y)
         if epoch == 0:
             for log, seed_speeds in zip(seeds.logs, self.speeds):
-                print(f"Seed {log.seed}: speeds of learning at initialisation: "
-                      + ", ".join(f"{speed:.4f}" for tag, speed in seed_speeds.items() if tag.startswith("speed/layer")))
+                speeds = [speed for tag, speed in seed_speeds.items() if tag.startswith("speed/layer")]
+                print(f"Seed {log.seed}: speeds of learning at initialisation: {', '.join(f'{s:.4f}' for s in speeds)}")
         m = self.cfg.mini_batch_size
         for k in range(0, len(self.x), m):  # one step when the mini-batch is the whole set
             yield self.x[k:k + m], self.y[k:k + m], None
@@ -109,15 +109,14 @@ def run(cfg, data, logs):
     if not cfg.speed_of_learning:
         return train_network(cfg, data, logs)
     sgd.train(SpeedsOfLearning(cfg, data), logs)
-    histories = [log.history for log in logs]
-    layers = len(cfg.sizes) - 2
-    for log, history in zip(logs, histories):
-        curves = {f"Hidden layer {l}": [row[f"speed/layer{l}"] for row in history] for l in range(1, layers + 1)}
-        log.extra["speeds_at_initialisation"] = [history[0][f"speed/layer{l}"] for l in range(1, layers + 1)]
-        log.figure("speed_of_learning", plot_curves(curves, "Epoch", "Speed of learning ‖δˡ‖",
+    layers = len(cfg.sizes) - 1  # L: the hidden layers are 1 … L − 1
+    for log in logs:
+        speeds = {f"Hidden layer {l}": [row[f"speed/layer{l}"] for row in log.history] for l in range(1, layers)}
+        weights = {f"Layer {l}": [row[f"speed/weights_layer{l}"] for row in log.history] for l in range(1, layers + 1)}
+        log.extra["speeds_at_initialisation"] = [curve[0] for curve in speeds.values()]
+        log.extra["weight_gradients_at_initialisation"] = [curve[0] for curve in weights.values()]
+        log.figure("speed_of_learning", plot_curves(speeds, "Epoch", "Speed of learning ‖δˡ‖",
                                                     f"{cfg.activation} hidden layers, {cfg.sizes}", log_y=True))
-        weights = {f"Layer {l}": [row[f"speed/weights_layer{l}"] for row in history] for l in range(1, layers + 2)}
-        log.extra["weight_gradients_at_initialisation"] = [rows[0] for rows in weights.values()]
         log.figure("weight_gradients", plot_curves(weights, "Epoch", "‖∂C/∂wˡ‖", f"{cfg.activation}, {cfg.sizes}",
                                                    log_y=True))
-    return histories
+    return [log.history for log in logs]

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from experiments.chap5_unstable_gradients import (bias_gradients, book_product, chains, exploding, measured_width,
-                                                  widest, width)
+from experiments.chap5_unstable_gradients import book_product, exploding, measured_width, widest, width
+from repro.chains import bias_gradients, chains
 
 
 @pytest.mark.parametrize("depth", [4, 10])
