@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import torch
 
-from repro.backprop import Sigmoid
 from repro.chains import bias_gradients, chains, gradients_figure
+from repro.costs import Sigmoid
 
 BOOK = ("σ′ ≤ 1/4: ∂C/∂b₁ ≥ 16× below ∂C/∂b₃; w = 100: each factor 25; "
         "widest |wσ′| ≥ 1 band 0.45 at |w| ≈ 6.9 (no accuracy)")

@@ -7,7 +7,7 @@ factors wⱼσ′(zⱼ). A chain is network2's Network with sizes (1, 1, …, 1)
 
 import torch
 
-from repro.backprop import QuadraticCost, Sigmoid
+from repro.costs import QuadraticCost, Sigmoid
 from repro.network import Network
 from repro.plots import plt
 
