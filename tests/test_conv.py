@@ -4,10 +4,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from experiments.chap6_conv import plurality
 from repro.backprop import ACTIVATIONS, CostFunction, LogLikelihoodCost, ReLU, Sigmoid
 from repro.conv import conv_gradients, max_pool_delta
 from repro.data import Split, expanded, one_hot
+from repro.ensemble import plurality
 from repro.layers import AUTOGRAD, HAND_WRITTEN
 from repro.network3 import Network3
 from repro.sgd import step
