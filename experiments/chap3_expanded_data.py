@@ -27,7 +27,7 @@ from torchvision.transforms.v2.functional import rotate
 from experiments import chap3_overfitting, chap3_regularization
 from repro.data import Split, shifted
 from repro.expected import Expected
-from repro.plots import plot_curves, plt
+from repro.plots import plot_curves, plot_versions
 from repro.train import SGDConfig, train_alongside, train_network
 
 
@@ -88,19 +88,9 @@ def expand(split, angles=(-15, 15), shifts=True):
 
 
 def version_names(cfg):
-    return ["original"] + [f"{angle:+d}°" for angle in cfg.angles] + (["down", "up", "right", "left"] if cfg.shifts else [])
-
-
-def plot_versions(training, n, names, examples=4):
-    """Return a grid: the first ``examples`` digits in rows, each version of them in a column."""
-    figure, axes = plt.subplots(examples, len(names), figsize=(1.1 * len(names), 1.2 * examples), squeeze=False)
-    for row in range(examples):
-        for column, name in enumerate(names):
-            ax = axes[row, column]
-            ax.imshow(training.images[column * n + row].view(28, 28).cpu().numpy(), cmap="gray_r", vmin=0, vmax=1)
-            ax.set(xticks=[], yticks=[], title=name if row == 0 else "")
-    figure.suptitle(f"Ch.3: {n:,} training images become {len(training):,}")
-    return figure
+    """Return the name of each block of ``expand``'s images, in order: the originals, each angle, each shift."""
+    shifts = ["down", "up", "right", "left"] if cfg.shifts else []
+    return ["original"] + [f"{angle:+d}°" for angle in cfg.angles] + shifts
 
 
 def run(cfg, data, logs):
@@ -111,10 +101,10 @@ def run(cfg, data, logs):
     unexpanded = replace(cfg, angles=(), shifts=False, baseline=False, epochs=cfg.epochs * times)
     baselines = train_alongside({"unexpanded": unexpanded}, data, logs) if cfg.baseline else [{} for _ in logs]
     histories = train_network(cfg, data, logs, training=training)  # n in λ/n: len(training)
-    split = f"accuracy/{cfg.evaluation}"
+    split, grown = f"accuracy/{cfg.evaluation}", f"Ch.3: {len(originals):,} training images become {len(training):,}"
     for log, history, baseline in zip(logs, histories, baselines):
         log.extra["training_images"] = len(training)
-        log.figure("expanded_versions", plot_versions(training, len(originals), version_names(cfg)))
+        log.figure("expanded_versions", plot_versions(training.images, len(originals), version_names(cfg), grown))
         curves = {f"expanded: {len(training):,} images": [row[split] for row in history]}
         if baseline:  # its epochs 6, 13, 20, …: after as many steps as each epoch here
             curves[f"as they are: {len(originals):,} images, every {times}th epoch"] = \

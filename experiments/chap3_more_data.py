@@ -15,20 +15,19 @@ import functools
 from dataclasses import dataclass, replace
 
 import sklearn
-import torch
 
 from experiments.chap1_baselines import support_vector_machine
 from repro import sgd
 from repro.data import N_TRAINING
 from repro.expected import Expected
-from repro.network import Network
-from repro.plots import plt
+from repro.plots import plot_against_size
 from repro.seeds import SideBySide
 from repro.train import Network2SGD, SGDConfig, epoch_line, evaluate
 
 BOOK_SIZES = (100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000)  # the book's validation %, size by size:
 BOOK_NETWORK = dict(zip(BOOK_SIZES, (69.09, 76.37, 85.29, 88.85, 91.27, 93.24, 94.89, 95.85, 95.97)))  # more_data.json
 BOOK_SVM = dict(zip(BOOK_SIZES, (25.07, 48.93, 75.13, 83.87, 88.49, 91.46, 92.45, 93.47, 94.48)))  # more_data_svm.json
+CURVES = {"network": ("accuracy", BOOK_NETWORK, "C0"), "SVM": ("svm/accuracy", BOOK_SVM, "C2")}  # the figure's
 
 
 @dataclass(frozen=True)
@@ -95,17 +94,16 @@ EXPECTED = {
 def train_next_size(cfg, data, logs, svm_accuracy):
     """Train a fresh network per seed, side by side, on the seeds' next size; record its one row.
 
-    network2.SGD's steps (repro/sgd.py's epoch of steps, Network2SGD's mini-batches), but measured only after the last epoch:
-    evaluating and checkpointing each of 15,000 epochs at n = 100 would cost more than the training.
-    DEVIATION(book): each size starts from the seed's own generator afresh, so every point of a
-    seed's curve starts from the same weights (the book's draws run on from size to size).
+    network2.SGD's steps (repro/sgd.py's epoch of steps, Network2SGD's mini-batches), but measured
+    only after the last epoch: evaluating and checkpointing each of 15,000 epochs at n = 100 would
+    cost more than the training. DEVIATION(book): each size starts from the seed's own generator
+    afresh, so every point of a seed's curve starts from the same weights (the book's draws run on
+    from size to size).
     """
     index = len(logs[0].history)
     n, at = cfg.measured_sizes[index], cfg.at(cfg.measured_sizes[index])
     program = Network2SGD(at, data, progress=False)
-    generators = [torch.Generator().manual_seed(log.seed) for log in logs]  # the init, then every shuffle
-    seeds = SideBySide(Network.side_by_side([at.network(g).to(program.x.dtype) for g in generators]), logs,
-                       generators, at)
+    seeds = SideBySide.fresh(at, logs, program.x.dtype)  # from each seed's generator: the init, then every shuffle
     for epoch in range(at.epochs):  # network2.SGD's epochs
         sgd.sgd_epoch(seeds, program.mini_batches(seeds, epoch), program.rule(seeds, cfg.eta), at)
     split = getattr(data, cfg.evaluation)
@@ -115,23 +113,6 @@ def train_next_size(cfg, data, logs, svm_accuracy):
           + "".join(f"; SVM {value:.2f}%" for value in svm.values()))
     seeds.record(index, [row | svm | {"train_size": n} for row in metrics])
     seeds.raise_if_diverged()
-
-
-def more_data_figure(history, evaluation, title):
-    """Return the book's figure: the network and the SVM against n, log and linear x, the book's rows dashed."""
-    figure, panels = plt.subplots(1, 2, figsize=(11, 4))
-    sizes = [row["train_size"] for row in history]
-    for axes, scale in zip(panels, ("log", "linear")):
-        for name, book, tag, color in (("network", BOOK_NETWORK, "accuracy", "C0"),
-                                       ("SVM", BOOK_SVM, "svm/accuracy", "C2")):
-            axes.plot(BOOK_SIZES, book.values(), "x--", color=color, alpha=0.5, lw=3, ms=10, label=f"{name}, book")
-            if f"{tag}/{evaluation}" in history[0]:
-                axes.plot(sizes, [row[f"{tag}/{evaluation}"] for row in history], "o-", color=color, ms=4,
-                          label=f"{name}, ours")
-        axes.set(xscale=scale, xlabel="Training set size", ylabel=f"{evaluation} accuracy (%)", title=title)
-        axes.grid(alpha=0.3)
-    panels[1].legend(loc="lower right")
-    return figure
 
 
 def run(cfg, data, logs):
@@ -149,5 +130,6 @@ def run(cfg, data, logs):
     sgd.in_groups(functools.partial(train_next_size, cfg, data, svm_accuracy=svm_accuracy), logs, next_size)
     for log in logs:
         log.extra["scikit_learn"] = sklearn.__version__  # the SVM's numbers depend on libsvm's version
-        log.figure("more_data", more_data_figure(log.history, cfg.evaluation, f"More training data, seed {log.seed}"))
+        log.figure("more_data", plot_against_size(log.history, CURVES, cfg.evaluation,
+                                                  f"More training data, seed {log.seed}"))
     return [log.history for log in logs]

@@ -13,15 +13,11 @@ exercise and problem; the book gives no number for them.
     python -m repro.run chap6_conv --variant dropout --device cuda
 """
 
-import statistics
-from dataclasses import asdict, dataclass, replace
+import functools
+from dataclasses import dataclass, replace
 
-import torch
-import torch.nn.functional as F
-
-from repro.expected import Expected
-from repro.log import RunLog
-from repro.results import recorded
+from repro.ensemble import member_logs, plurality, vote
+from repro.expected import best_of_three, from_records, no_book_number
 from repro.train3 import Network3Config, train_network3
 
 
@@ -66,94 +62,39 @@ VARIANTS = {
 }
 
 
-def measured(book, source, peaks, where="this project's 2-core CPU"):
-    """Return EXPECTED for a rung from our seeds 0-2 (peaks, in order).
-
-    Ch.6 reports the best of three runs, so the best of ours must lie within 0.5 pp of the
-    book; each seed must lie within ±1 pp of the book (our spread is under 0.2 pp).
-    """
-    return Expected(book=book, source=f"Ch.6: {source}", statistic="best", within=0.5,
-                    seed_band=(round(book - 1.0, 2), min(round(book + 1.0, 2), 100.0)),
-                    why=f"best of seeds 0-2 within 0.5 pp of the book (best of 3, as Ch.6), every seed within ±1 pp; "
-                        f"ours on {where}: {seeds_summary(peaks)}")
-
-
-def on_a_gpu(variant, book, source, statistic="best"):
-    """Return EXPECTED for a 250,000-image rung: from its records of seeds 0-2 once a GPU window has made them."""
-    records = recorded("chap6_conv", variant)
-    if not records:
-        return unmeasured(book, source, statistic)
-    return measured(book, source, [record["peak"]["accuracy"] for record in records],
-                    f"{records[0]['recipe']['device']} (results/chap6_conv/{variant}/)")
-
-
-def exercise(source, peaks):
-    """Return EXPECTED for an exercise the book gives no number for: each seed within ±1 pp of our mean."""
-    mean = statistics.fmean(peaks)
-    return Expected(book=None, source=f"Ch.6: {source}", statistic="best", within=0.0,
-                    seed_band=(round(mean - 1.0, 2), round(mean + 1.0, 2)),
-                    why=f"no book number: every seed within ±1 pp of the mean of our seeds 0-2, "
-                        f"{seeds_summary(peaks)}")
-
-
-def unmeasured(book, source, statistic="best"):
-    """Return EXPECTED for a rung we have no seeds for yet: a provisional wide band around the book's number."""
-    return Expected(book=book, source=f"Ch.6: {source}", statistic=statistic, within=1.0,
-                    seed_band=(round(book - 3.0, 2), min(round(book + 1.0, 2), 100.0)),
-                    why="not yet measured: a provisional band, book − 3 to book + 1 points per seed")
-
-
-def seeds_summary(peaks):
-    return (f"{', '.join(f'{peak:.2f}' for peak in peaks)}: best {max(peaks):.2f}, "
-            f"mean {statistics.fmean(peaks):.2f} ± {statistics.stdev(peaks):.2f}")
-
-
-# Test accuracy at the best-validation epoch of seeds 0, 1, 2, on this project's 2-core CPU, one
-# torch thread a run (python -m repro.run chap6_conv --variant V --seed 0 1 2); minutes per run
-# with a second run on the other core. The 250,000-image rungs read their records, made on a
-# lent GPU (scripts/chap6_ladder.py; README, "A GPU window").
+# Test accuracy at the best-validation epoch of seeds 0, 1, 2, on this project's 2-core CPU, one torch thread a
+# run (python -m repro.run chap6_conv --variant V --seed 0 1 2), with a second run on the other core: shallow
+# 1.4-2.2 min a run, conv1 12-22, omit_fc 9-10 (conv1, with the FC layer, beats each seed), conv2 22-30, tanh
+# 24-25 (conv2's: 98.99, 98.96, 98.97), relu 22. The 250,000-image rungs read their records of seeds
+# 0-2, made on a lent GPU (scripts/chap6_ladder.py; README, "A GPU window"); a provisional band until they exist.
 ON_THE_CPU = {"shallow": [97.77, 97.75, 97.96], "conv1": [98.67, 98.84, 98.76], "omit_fc": [98.46, 98.50, 98.35],
               "conv2": [98.99, 98.96, 98.97], "tanh": [98.97, 98.95, 98.91], "relu": [99.07, 99.16, 99.04]}
+on_a_gpu = functools.partial(from_records, "chap6_conv")  # (variant, book, source, statistic="best")
 EXPECTED = {
-    "shallow": measured(97.80, '"a best classification accuracy of 97.80 percent"',
-                        ON_THE_CPU["shallow"]),  # 1.4-2.2 min a run
-    "conv1": measured(98.78, '"That gets us to 98.78 percent accuracy"',
-                      ON_THE_CPU["conv1"]),  # 12-22 min a run
-    "omit_fc": exercise('exercise, "What classification accuracy do you get if you omit the fully-connected layer"',
-                        ON_THE_CPU["omit_fc"]),  # 9-10 min a run; conv1, with the FC layer, beats each seed
+    "shallow": best_of_three(97.80, 'Ch.6: "a best classification accuracy of 97.80 percent"', ON_THE_CPU["shallow"]),
+    "conv1": best_of_three(98.78, 'Ch.6: "That gets us to 98.78 percent accuracy"', ON_THE_CPU["conv1"]),
+    "omit_fc": no_book_number('Ch.6: exercise, "What classification accuracy do you get if you omit the '
+                              'fully-connected layer"', ON_THE_CPU["omit_fc"]),
     # Quick tier, 2 epochs on all 50,000 images (about 45 s), seeds 1-5: 96.37, 96.99, 95.70, 96.00,
     # 96.52 -> ± 1 pp around that range. One epoch is no quick test: the sigmoid net sits at 9.9%
     # for a seed-dependent 1,000-3,000 steps before it learns, so epoch 0 ranges 80.7-92.6%.
-    "conv2": replace(measured(99.06, '"we\'re now at 99.06 percent classification accuracy"',
-                              ON_THE_CPU["conv2"]),  # 22-30 min a run
-                     quick=dict(epochs=2), quick_band=(94.7, 98.0)),
-    "tanh": exercise('problem, "the tanh networks train a little faster, but the final accuracies are very similar"',
-                     ON_THE_CPU["tanh"]),  # 24-25 min a run; conv2's: 98.99, 98.96, 98.97
+    "conv2": replace(best_of_three(99.06, 'Ch.6: "we\'re now at 99.06 percent classification accuracy"',
+                                   ON_THE_CPU["conv2"]), quick=dict(epochs=2), quick_band=(94.7, 98.0)),
+    "tanh": no_book_number('Ch.6: problem, "the tanh networks train a little faster, but the final accuracies '
+                           'are very similar"', ON_THE_CPU["tanh"]),
     # Quick tier, 1 epoch on the first 10,000 images, seeds 1-5: 93.28, 94.63, 94.35, 93.84, 92.45 -> range ± ~1 pp.
-    "relu": replace(measured(99.23, '"a classification accuracy of 99.23 percent"',
-                             ON_THE_CPU["relu"]),  # 22 min a run
+    "relu": replace(best_of_three(99.23, 'Ch.6: "a classification accuracy of 99.23 percent"', ON_THE_CPU["relu"]),
                     quick=dict(epochs=1, train_size=10_000), quick_band=(91.4, 95.7)),
-    "expanded": on_a_gpu("expanded", 99.37, '"I obtained a 99.37 percent training accuracy" (sic: test)'),
-    "fc300": on_a_gpu("fc300", 99.46, '"obtaining results of 99.46 and 99.43 percent"'),
-    "fc1000": on_a_gpu("fc1000", 99.43, '"obtaining results of 99.46 and 99.43 percent"'),
-    "double_fc": on_a_gpu("double_fc", 99.43, '"we obtain a test accuracy of 99.43 percent"'),
-    "double_fc300": on_a_gpu("double_fc300", 99.48, '"results of 99.48 and 99.47 percent"'),
-    "double_fc1000": on_a_gpu("double_fc1000", 99.47, '"results of 99.48 and 99.47 percent"'),
-    "dropout": on_a_gpu("dropout", 99.60, '"we obtain an accuracy of 99.60 percent"'),
-    "ensemble": on_a_gpu("ensemble", 99.67, '"99.67 percent accuracy … all but 33 of the 10,000 test images"', "mean"),
+    "expanded": on_a_gpu("expanded", 99.37, 'Ch.6: "I obtained a 99.37 percent training accuracy" (sic: test)'),
+    "fc300": on_a_gpu("fc300", 99.46, 'Ch.6: "obtaining results of 99.46 and 99.43 percent"'),
+    "fc1000": on_a_gpu("fc1000", 99.43, 'Ch.6: "obtaining results of 99.46 and 99.43 percent"'),
+    "double_fc": on_a_gpu("double_fc", 99.43, 'Ch.6: "we obtain a test accuracy of 99.43 percent"'),
+    "double_fc300": on_a_gpu("double_fc300", 99.48, 'Ch.6: "results of 99.48 and 99.47 percent"'),
+    "double_fc1000": on_a_gpu("double_fc1000", 99.47, 'Ch.6: "results of 99.48 and 99.47 percent"'),
+    "dropout": on_a_gpu("dropout", 99.60, 'Ch.6: "we obtain an accuracy of 99.60 percent"'),
+    "ensemble": on_a_gpu("ensemble", 99.67, 'Ch.6: "99.67 percent accuracy … all but 33 of the 10,000 test images"',
+                         "mean"),
 }
-
-
-def plurality(votes):
-    """Return the most voted digit per image from (nets, images) votes; a tie goes to the earliest net's vote.
-
-    The tie rule is that of collections.Counter.most_common, which network3's conv.py uses.
-    """
-    counts = F.one_hot(votes, 10).sum(0)  # (images, 10)
-    most_voted = counts == counts.max(1, keepdim=True).values  # (images, 10)
-    by_image = votes.T  # (images, nets)
-    earliest = most_voted.gather(1, by_image).int().argmax(1)  # argmax returns the first maximum
-    return by_image.gather(1, earliest[:, None]).squeeze(1)
 
 
 def ensemble(cfg, data, logs):
@@ -162,20 +103,13 @@ def ensemble(cfg, data, logs):
     Every member of every ensemble trains side by side with the others (repro/seeds.py).
     """
     member_cfg = replace(cfg, ensemble=1)
-    member_logs = [RunLog(log.experiment, f"{log.variant}_member{k}", log.seed * cfg.ensemble + k, asdict(member_cfg),
-                          run_dir=log.run_dir / f"member{k}")  # ensembles of other seeds share no member
-                   for log in logs for k in range(cfg.ensemble)]
-    members = train_network3(member_cfg, data, member_logs)
-    for member_log in member_logs:
+    members_logs = member_logs(logs, cfg.ensemble, member_cfg)  # ensembles of other seeds share no member
+    members = train_network3(member_cfg, data, members_logs)
+    for member_log in members_logs:
         member_log.close(member_cfg.headline)
     for k, log in enumerate(logs):
         nets = members[k * cfg.ensemble:(k + 1) * cfg.ensemble]
-        metrics = {}
-        for split in ("validation", "test"):
-            labels = getattr(data, split).labels
-            votes = torch.stack([net.predict(getattr(data, split).images) for net in nets])
-            correct = int((plurality(votes) == labels).sum())
-            metrics |= {f"accuracy/{split}": 100 * correct / len(labels), f"correct/{split}": correct}
+        metrics = vote(nets, data, plurality)  # on validation and test: each image, the most voted digit
         print(f"Ensemble of {cfg.ensemble} (seed {log.seed}): {metrics['correct/test']} / 10000 test images")
         log.epoch(0, metrics, nets[-1])
 

@@ -64,6 +64,12 @@ class SideBySide:
         self.velocity = velocity  # momentum's v per parameter, (seeds, *shape), or None
         self.diverged = []  # one line per seed that stopped being finite
 
+    @classmethod
+    def fresh(cls, cfg, logs, dtype=torch.float32):
+        """Return the seeds side by side, each network drawn from its seed's generator afresh: no checkpoint read."""
+        generators = [torch.Generator().manual_seed(log.seed) for log in logs]  # the init, then every shuffle
+        return cls(Network.side_by_side([cfg.network(g).to(dtype) for g in generators]), logs, generators, cfg)
+
     def record(self, epoch, metrics, images=None):
         """Record each seed's epoch in its own log (images: seed → {tag: image}); set aside seeds that diverged."""
         keep = []

@@ -4,11 +4,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from experiments.chap6_conv import plurality
 from repro.backprop import CostFunction
 from repro.conv import conv_gradients, max_pool_delta
 from repro.costs import ACTIVATIONS, LogLikelihoodCost, ReLU, Sigmoid
 from repro.data import Split, expanded, one_hot
+from repro.ensemble import plurality
 from repro.layers import AUTOGRAD, HAND_WRITTEN
 from repro.network3 import Network3
 from repro.sgd import step
