@@ -24,9 +24,6 @@ calls the same functions directly, so the ``manual`` training step pays for no e
 import torch
 from torch.autograd.function import once_differentiable
 
-# Until every import names repro.costs (issue 20's merge), its names are found here too.
-from repro.costs import ACTIVATIONS, COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost, ReLU, Sigmoid, Tanh  # noqa: F401,E501
-
 
 # --- the equations -----------------------------------------------------------------------
 
