@@ -28,8 +28,7 @@ from repro.log import RunLog
 from repro.options import NEUTRAL, given_options, list_experiments, long_options, main_arguments, parse_overrides, \
     print_help
 from repro.records import read_json
-from repro.runs import (RunFolderError, UsageError, load_experiment, read_record, reads_mnist, run_experiment,
-                        variant_config)
+from repro.runs import RunFolderError, UsageError, load_experiment, read_record, reads_mnist, variant_config
 from repro.report import run_line, seeds_line, shortfall_note
 from repro.seeds import Diverged
 
@@ -137,7 +136,10 @@ def train_and_report(experiment, cfg, data, logs):
     """
     diverged = None
     try:
-        run_experiment(experiment, cfg, data, logs)
+        if reads_mnist(experiment):
+            experiment.run(cfg, data, logs)
+        else:  # it only measures (its ``measure``): no MNIST, no epochs
+            experiment.measure(cfg, logs)
     except KeyboardInterrupt:
         running = [log for log in logs if log.status == "running"]
         for log in running:

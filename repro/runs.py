@@ -110,7 +110,3 @@ def reads_mnist(experiment):
     """Return whether the experiment trains or scores on MNIST (``run``) rather than only measures (``measure``)."""
     return not hasattr(experiment, "measure")
 
-
-def run_experiment(experiment, cfg, data, logs):
-    """Train the runs of ``logs`` (the experiment's ``run``), or measure them (``measure``: no MNIST, no epochs)."""
-    return experiment.run(cfg, data, logs) if reads_mnist(experiment) else experiment.measure(cfg, logs)

@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 import pytest
 
 from repro.log import RunLog
-from repro.runs import experiment_names, load_experiment, run_experiment
+from repro.runs import experiment_names, load_experiment, reads_mnist
 
 VARIANTS = [(name, variant) for name in experiment_names() for variant in load_experiment(name).VARIANTS]
 WITH_EXPECTED = [(name, variant) for name, variant in VARIANTS if variant in load_experiment(name).EXPECTED]
@@ -20,7 +20,11 @@ QUICK_SEED = 0  # not among the seeds the quick bands were set from (1-5)
 def run_seeds(name, variant, cfg, data, logdir, seeds):
     """Train the seeds side by side, as ``python -m repro.run NAME --seed …``; return their results.json."""
     logs = [RunLog.new(name, variant, seed, asdict(cfg), logdir=logdir) for seed in seeds]
-    run_experiment(load_experiment(name), cfg, data, logs)
+    experiment = load_experiment(name)
+    if reads_mnist(experiment):
+        experiment.run(cfg, data, logs)
+    else:
+        experiment.measure(cfg, logs)
     return [log.close(getattr(cfg, "headline", None)) for log in logs]
 
 
