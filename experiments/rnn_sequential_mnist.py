@@ -32,6 +32,7 @@ from repro.data import N_TRAINING
 from repro.expected import Expected, Headline
 from repro.plots import plot_curves
 from repro.recurrent import CELLS, SequenceClassifier, speeds
+from repro.seeds import Diverged, set_aside
 
 SPEED_IMAGES = 1000  # ‖∂C/∂h_t‖ is averaged over the first 1,000 training images, as Ch.5's speeds
 
@@ -120,17 +121,23 @@ def train(cfg, data, log):
         with torch.no_grad():
             correct = int((network.predict(split.images) == split.labels).sum())
         print(f"Epoch {epoch}, {cfg.cell} seed {log.seed}: {correct} / {len(split)}")
-        log.epoch(epoch, {f"accuracy/{cfg.evaluation}": 100 * correct / len(split), f"correct/{cfg.evaluation}": correct,
-                          "cost/train": total / batches}, network,
-                  state={"optimizer": optimizer.state_dict(), "generator": generator.get_state()})
+        metrics = {f"accuracy/{cfg.evaluation}": 100 * correct / len(split), f"correct/{cfg.evaluation}": correct,
+                   "cost/train": total / batches}
+        if diverged := set_aside(log, epoch, metrics, network, cfg):  # a result, exit 3, as the SGD loop's seeds
+            raise Diverged(diverged)
+        log.epoch(epoch, metrics, network, state={"optimizer": optimizer.state_dict(), "generator": generator.get_state()})
     return network
 
 
 def run(cfg, data, logs):
     """Train each seed in turn (one after another); then measure ‖∂C/∂h_t‖ at initialisation and trained."""
-    images, labels = data.training.images[:SPEED_IMAGES], data.training.labels[:SPEED_IMAGES]
+    images, labels, diverged = data.training.images[:SPEED_IMAGES], data.training.labels[:SPEED_IMAGES], []
     for log in logs:
-        trained = train(cfg, data, log)
+        try:
+            trained = train(cfg, data, log)
+        except Diverged as error:  # the other seeds go on; exit 3 at the end
+            diverged.append(str(error))
+            continue
         initial = cfg.network(torch.Generator().manual_seed(log.seed))  # the same draw the run started from
         for name, network in (("initialisation", initial), ("trained", trained)):
             log.extra[f"speeds_{name}"] = speeds(network, images, labels)
@@ -152,3 +159,5 @@ def run(cfg, data, logs):
             {label: [math.nan] + values for label, values in curves.items()}, "Time step t (row of the image)",
             "Speed of learning ‖∂C/∂hₜ‖", f"{cfg.cell}, H = {cfg.hidden}{forget}, seed {log.seed}", log_y=True))
         log.stop_clock()  # the next seeds' turns are not this run's time
+    if diverged:
+        raise Diverged("; ".join(diverged))

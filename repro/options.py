@@ -27,6 +27,15 @@ class OneLineParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+class OneRunFolder(argparse.Action):
+    """Store the one RUN_DIR of --evaluate, refusing a second one (argparse would keep the last in silence)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if len(values) > 1 or getattr(namespace, self.dest) is not None:
+            parser.error(f"{option_string} takes one run folder; evaluate the others one at a time")
+        setattr(namespace, self.dest, values[0])
+
+
 def integers(text):
     """Return '20,40' as (20, 40), and '' as () (e.g. --fc-sizes '' for no fully connected layer)."""
     return tuple(int(v) for v in text.split(",") if v.strip())
@@ -89,20 +98,21 @@ def long_options(parser):
     return [option for action in parser._actions for option in action.option_strings if option.startswith("--")]
 
 
-def refuse_unknown(tokens, known):
-    """Raise UsageError for the first --option in tokens that is not known, naming the close ones."""
+def refuse_unknown(tokens, known, name="NAME"):
+    """Raise UsageError for the first --option in tokens that is not known, naming the close ones
+    (or experiment ``name``'s --help)."""
     for token in tokens:
         option = token.split("=", 1)[0]
         if option.startswith("--") and option not in known:
             close = difflib.get_close_matches(option, known, n=3, cutoff=0.6)
-            hint = f"did you mean {', '.join(close)}?" if close else "see python -m repro.run NAME --help"
+            hint = f"did you mean {', '.join(close)}?" if close else f"see python -m repro.run {name} --help"
             raise UsageError(f"unknown option {option}; {hint}")
 
 
-def parse_overrides(config, argv, main_options):
-    """Return config with the fields given on the command line (--mini-batch-size 20) replaced."""
+def parse_overrides(config, argv, main_options, name="NAME"):
+    """Return config (experiment ``name``'s) with the fields given on the command line (--mini-batch-size 20) replaced."""
     parser = override_parser(config)
-    refuse_unknown(argv, long_options(parser) + main_options)
+    refuse_unknown(argv, long_options(parser) + main_options, name)
     overrides = {key: value for key, value in vars(parser.parse_args(argv)).items() if value is not None}
     try:
         return dataclasses.replace(config, **overrides)
@@ -139,7 +149,8 @@ def main_arguments():
     parser.add_argument("--download", action="store_true", help="let torchvision download MNIST")
     parser.add_argument("--resume", metavar="RUN_DIR", nargs="+",
                         help="continue interrupted runs of one configuration from their checkpoints, side by side")
-    parser.add_argument("--evaluate", metavar="RUN_DIR", help="print a trained run's validation and test accuracy")
+    parser.add_argument("--evaluate", metavar="RUN_DIR", nargs="+", action=OneRunFolder,
+                        help="print a trained run's validation and test accuracy")
     parser.add_argument("--threads", type=threads,
                         help="CPU threads for torch (default 1: a mini-batch of 10 is too little work to share, "
                              "and spare threads busy-wait, which on a loaded machine slows a run ~20×); "

@@ -25,23 +25,29 @@ class ReportError(Exception):
 
 
 def finished_results(logdir):
-    """Return every finished results.json under logdir, grouped by (experiment, variant).
+    """Return ({(experiment, variant): [results]} of every finished run under logdir, [each diverged run's results]).
 
     logdir is a folder of run folders (logs/<experiment>/<run>/results.json) or of records
     (results/<experiment>/<variant>/seed<k>.json, repro/results.py). A file that cannot be
-    read is named in a warning on stderr and skipped.
+    read, or is no results.json of this suite, is named in one line on stderr and skipped.
     """
     if not Path(logdir).is_dir():
         raise ReportError(f"{logdir} is not a folder of runs (python -m repro.run writes them under logs/)")
-    runs = defaultdict(list)
+    runs, diverged = defaultdict(list), []
     for path in sorted([*Path(logdir).glob("*/*/results.json"), *Path(logdir).glob("*/*/seed*.json")]):
         try:
             results = json.loads(path.read_text())
-            if results.get("finished"):
-                runs[results["experiment"], results["variant"]].append(results)
-        except (OSError, ValueError, AttributeError) as error:
+        except (OSError, ValueError) as error:
             print(f"warning: skipped {path}: {type(error).__name__}: {error}", file=sys.stderr)
-    return runs
+            continue
+        if not (isinstance(results, dict) and isinstance(results.get("experiment"), str)
+                and results.get("experiment") in experiment_names() and isinstance(results.get("variant"), str)):
+            print(f"warning: skipped {path}: not a results.json of this suite's experiments", file=sys.stderr)
+        elif results.get("status") == "diverged":
+            diverged.append(results | {"path": str(path)})
+        elif results.get("finished"):
+            runs[results["experiment"], results["variant"]].append(results)
+    return runs, diverged
 
 
 def mean_std(values):
@@ -99,10 +105,13 @@ def report(logdir="logs"):
     """Return a Markdown table of the book's numbers beside ours, one row per experiment variant."""
     rows = ["| experiment | variant | metric | book | ours: mean ± std (n seeds) | min – max | "
             "band on seeds 0-2 (pytest -m full) | time/run, device |", "|---|---|---|---|---|---|---|---|"]
-    reported, other = set(), []
-    for (name, variant), all_runs in sorted(finished_results(logdir).items()):
+    (finished, diverged), reported, other = finished_results(logdir), set(), []
+    for (name, variant), all_runs in sorted(finished.items()):
         experiment = load_experiment(name)
-        if variant not in experiment.VARIANTS:  # an ensemble's member runs, or a variant since removed
+        if variant not in experiment.VARIANTS:  # an ensemble's member runs (counted in its vote), or an unknown variant
+            if "_member" not in variant:
+                print(f"warning: skipped {len(all_runs)} run(s) of {name} variant {variant!r}: no such variant",
+                      file=sys.stderr)
             continue
         book_config = experiment.VARIANTS[variant]
         runs = [run for run in all_runs if is_book_configuration(run["config"], book_config)]
@@ -133,7 +142,7 @@ def report(logdir="logs"):
                     f"{expected.book_text() if expected else '—'} | {mean:.2f} ± {std:.2f} ({len(runs)}) | "
                     f"{min(peaks):.2f} – {max(peaks):.2f} | {band} | {minutes:.1f} min, {devices} |")
         reported.add((name, variant))
-    return "\n".join(rows + not_yet_run(reported) + other_runs(other))
+    return "\n".join(rows + not_yet_run(reported) + other_runs(other) + diverged_runs(diverged))
 
 
 def not_yet_run(reported):
@@ -156,8 +165,20 @@ def other_runs(runs):
     return rows
 
 
+def diverged_runs(runs):
+    """Return a list of the runs that diverged (a result, not a failure: their η or λ was too large)."""
+    if not runs:
+        return []
+    return ["", "Runs that diverged (a cost or parameter stopped being finite):", ""] + [
+        f"- {run['experiment']} {run['variant']} seed {run.get('seed')}, epoch {len(run.get('epochs') or [None]) - 1}: "
+        f"{', '.join(f'{key}={value}' for key, value in (run.get('config') or {}).items() if key in ('eta', 'lmbda'))}"
+        f" ({run['path']})" for run in runs]
+
+
 def main(argv):
     try:
+        if len(argv) > 1:
+            raise ReportError(f"takes one folder of runs, got {len(argv)}: {' '.join(argv)}")
         print(report(*argv))
     except ReportError as error:
         print(f"python -m repro.report: error: {error}", file=sys.stderr)

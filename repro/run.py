@@ -78,7 +78,7 @@ def run_command(parser, argv, args, rest):
         raise UsageError("name an experiment (python -m repro.run --list)")
     experiment = load_experiment(args.name)
     variant = args.variant if args.variant is not None else next(iter(experiment.VARIANTS))
-    cfg = parse_overrides(variant_config(experiment, args.name, variant), rest, long_options(parser))
+    cfg = parse_overrides(variant_config(experiment, args.name, variant), rest, long_options(parser), args.name)
     data = load_data(experiment, cfg, args)
     logs = [new_log(args.name, variant, seed_value, dataclasses.asdict(cfg), args.logdir or "logs")
             for seed_value in args.seed or [0]]

@@ -49,10 +49,28 @@ def velocities(network, logs):
             for k, p in enumerate(network.weights + network.biases)]
 
 
+LARGEST = 1e19  # past this |w|, w² overflows float32 (3.4e38): the L2 term, ‖w‖² and TensorBoard's histograms are ±inf
+
+
 def not_finite(network, metrics):
-    """Return what is no longer finite in one seed's metrics or parameters."""
+    """Return what is no longer finite in one seed's metrics or parameters (a parameter past LARGEST counts).
+
+    Adam with a huge η (the RNN) moves each weight by about η a step and never reaches inf, but
+    a weight of 1e30 has stopped being a number the run can compute with.
+    """
     bad = [tag for tag, value in metrics.items() if isinstance(value, float) and not math.isfinite(value)]
-    return bad + [name for name, parameter in network.named_parameters() if not torch.isfinite(parameter).all()]
+    return bad + [name for name, parameter in network.named_parameters() if not parameter.abs().le(LARGEST).all()]
+
+
+def set_aside(log, epoch, metrics, network, cfg):
+    """Return None while a seed's metrics and parameters are finite; else record in its log that it diverged
+    at this epoch (its last checkpoint stays the last good one) and return the line that says so."""
+    if not (bad := not_finite(network, metrics)):
+        return None
+    log.diverged(epoch, metrics)
+    lmbda = f", lmbda {cfg.lmbda}" if hasattr(cfg, "lmbda") else ""
+    return (f"seed {log.seed} diverged at epoch {epoch}: {', '.join(bad)} not finite (or past ±{LARGEST:g}) "
+            f"with eta {cfg.eta}{lmbda}; try a smaller eta (results in {log.run_dir})")
 
 
 class SideBySide:
@@ -75,11 +93,8 @@ class SideBySide:
         keep = []
         for seed, (log, generator, seed_metrics) in enumerate(zip(self.logs, self.generators, metrics)):
             member = self.network.member(seed)
-            if bad := not_finite(member, seed_metrics):
-                log.diverged(epoch, seed_metrics)
-                self.diverged.append(f"seed {log.seed} diverged at epoch {epoch}: {', '.join(bad)} not finite with "
-                                     f"eta {self.cfg.eta}, lmbda {self.cfg.lmbda}; try a smaller eta "
-                                     f"(results in {log.run_dir})")
+            if diverged := set_aside(log, epoch, seed_metrics, member, self.cfg):
+                self.diverged.append(diverged)
                 continue
             state = {"generator": generator.get_state()}  # where its shuffles and masks go on
             if self.velocity:
