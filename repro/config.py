@@ -69,9 +69,10 @@ def memory_refusal(cfg, seeds):
         os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     if needed <= available:
         return None
-    return (f"this network needs at least {needed / 2 ** 30:,.0f} GiB ({parameters:,} parameters and their gradients, "
-            f"{seeds} side by side) but the {device.type} has {available / 2 ** 30:,.0f} GiB: "
-            "use smaller layers, or fewer seeds side by side (--batch-seeds off)")
+    gib, side_by_side = 2 ** 30, f"{seeds} seeds side by side" if seeds > 1 else "1 seed"
+    return (f"this network needs at least {needed / gib:,.1f} GiB ({parameters:,} parameters and their gradients, "
+            f"{side_by_side}) but the {device.type} has {available / gib:,.1f} GiB: use smaller layers, "
+            "or fewer seeds side by side (--batch-seeds off)")
 
 
 def parameter_count(cfg):

@@ -156,7 +156,7 @@ def test_seeds_side_by_side_count_and_one_at_a_time_do_not(tmp_path, capsys, dat
     assert memory_refusal(cfg, 1) is None and memory_refusal(cfg, seeds) is not None
     argv = ["chap1_network", "--sizes", ",".join(map(str, sizes)), *TINY, "--seed", *range(seeds)]
     err = refused_in_one_line(argv, tmp_path, capsys, code=2)
-    assert f"{seeds} side by side" in err and "--batch-seeds off" in err
+    assert f"{seeds} seeds side by side" in err and "--batch-seeds off" in err
 
 
 def test_the_books_networks_are_never_refused():
