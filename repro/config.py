@@ -1,6 +1,7 @@
 """What every run's configuration checks alike, once, before any data is loaded or any time is spent."""
 
 import math
+import os
 from dataclasses import asdict
 
 import torch
@@ -51,3 +52,38 @@ def shared_checks(cfg):
         (not cfg.device.startswith("cuda") or torch.cuda.is_available(),
          "device cuda was asked for, but torch sees no CUDA device here"),
     ]
+
+
+def memory_refusal(cfg, seeds):
+    """Return why cfg's networks cannot be allocated on its device, seeds side by side, or None if they may be.
+
+    A lower bound: each network's float32 parameters twice (the weights and their gradients),
+    against all the device's memory, so that a refusal is certain and nothing that could run is
+    refused (``--sizes 784,100000000,10`` once failed allocating after its run folder was made).
+    """
+    if (parameters := parameter_count(cfg)) is None:
+        return None  # a network of no sizes the CLI sets (the RNN's, Ch.5's chains)
+    needed = 2 * 4 * parameters * seeds * getattr(cfg, "ensemble", 1)
+    device = torch.device(cfg.device)
+    available = torch.cuda.get_device_properties(device).total_memory if device.type == "cuda" else \
+        os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if needed <= available:
+        return None
+    gib, side_by_side = 2 ** 30, f"{seeds} seeds side by side" if seeds > 1 else "1 seed"
+    return (f"this network needs at least {needed / gib:,.1f} GiB ({parameters:,} parameters and their gradients, "
+            f"{side_by_side}) but the {device.type} has {available / gib:,.1f} GiB: use smaller layers, "
+            "or fewer seeds side by side (--batch-seeds off)")
+
+
+def parameter_count(cfg):
+    """Return the parameters of one network of cfg: network2's sizes, or network3's conv_maps and fc_sizes."""
+    if hasattr(cfg, "sizes"):
+        widths, parameters = list(cfg.sizes), 0
+    elif hasattr(cfg, "fc_sizes"):
+        parameters, maps, side = 0, 1, 28
+        for n_maps in cfg.conv_maps:  # 5×5 kernels, then 2×2 max-pooling (repro/network3.py)
+            parameters, maps, side = parameters + n_maps * (25 * maps + 1), n_maps, (side - 4) // 2
+        widths = [maps * side * side, *cfg.fc_sizes, 10]
+    else:
+        return None
+    return parameters + sum((n_in + 1) * n_out for n_in, n_out in zip(widths[:-1], widths[1:]))

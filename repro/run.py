@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from repro.data import DataError, load_mnist
+from repro.config import memory_refusal
 from repro.log import RunLog
 from repro.options import NEUTRAL, given_options, list_experiments, long_options, main_arguments, parse_overrides, \
     print_help
@@ -80,7 +81,7 @@ def run_command(parser, argv, args, rest):
     variant = args.variant if args.variant is not None else next(iter(experiment.VARIANTS))
     cfg = parse_overrides(variant_config(experiment, args.name, variant), rest, long_options(parser), args.name)
     data = load_data(experiment, cfg, args)
-    logs = [new_log(args.name, variant, seed_value, dataclasses.asdict(cfg), args.logdir or "logs")
+    logs = [new_log(args.name, variant, seed_value, dataclasses.asdict(cfg), args.logdir or "logs", data)
             for seed_value in args.seed or [0]]
     results = []
     for batch in [logs] if args.batch_seeds == "on" else [[log] for log in logs]:
@@ -89,14 +90,19 @@ def run_command(parser, argv, args, rest):
 
 
 def load_data(experiment, cfg, args):
-    """Return the book's split on cfg's device; None for an experiment that measures without MNIST (``measure``)."""
+    """Return the book's split on cfg's device; None for an experiment that measures without MNIST (``measure``).
+
+    A network too large for the device is refused first: nothing is read or written for it.
+    """
+    if refusal := memory_refusal(cfg, len(args.seed or [0]) if args.batch_seeds == "on" else 1):
+        raise UsageError(refusal)
     return load_mnist(args.data, args.download).to(cfg.device) if reads_mnist(experiment) else None
 
 
-def new_log(name, variant, seed_value, config, logdir):
-    """Return a new run's log, or raise RunFolderError if its folder cannot be made or written."""
+def new_log(name, variant, seed_value, config, logdir, data):
+    """Return a new run's log, its recipe naming the data; RunFolderError if its folder cannot be made or written."""
     try:
-        return RunLog.new(name, variant, seed_value, config, logdir)
+        return RunLog.new(name, variant, seed_value, config, logdir, {"data": data.source} if data else None)
     except OSError as error:
         raise RunFolderError(f"cannot write a run folder under {logdir}: {error.strerror or error}") from None
 

@@ -244,7 +244,7 @@ def test_seed_given_twice_trains_twice(tmp_path, capsys, data):
 def test_the_recipe_records_what_changes_the_numbers(tmp_path, capsys, data):
     run_dir = finished_run(tmp_path, capsys, "--threads", "2")
     recipe = strict_json(run_dir / "config.json")["recipe"]
-    assert recipe == {"threads": 2, "torch": torch.__version__, "dtype": "float32"}
+    assert recipe == {"threads": 2, "torch": torch.__version__, "dtype": "float32", "data": data.source}
     assert strict_json(run_dir / "results.json")["recipe"] == recipe
 
 
