@@ -7,10 +7,12 @@ A run folder (repro/log.py) holds ``config.json`` (experiment, variant, seed, co
 that is wrong is a ``UsageError``, a run folder that is damaged a ``RunFolderError``.
 """
 
+import argparse
 import dataclasses
 import difflib
 import importlib
 import json
+import math
 import pkgutil
 from pathlib import Path
 
@@ -61,22 +63,107 @@ def variant_config(experiment, name, variant):
 
 
 def read_record(run_dir):
-    """Return (experiment module, config) of a run folder from its config.json.
+    """Return (experiment module, config) of a run folder from its config.json, checked as the CLI checks options.
 
-    Raise UsageError for a folder that is no run, RunFolderError for a config.json that is damaged.
+    config.json is trusted no more than the command line that wrote it (repro/options.py): each
+    field's type is its dataclass field's, the config's own checks run on construction, and the
+    seed and threads are held to the CLI's ranges. Raise UsageError for a folder that is no run,
+    RunFolderError naming config.json for one that fails.
     """
     path = Path(run_dir) / "config.json"
     if not path.is_file():
         raise UsageError(f"{run_dir} is not a run folder (it has no config.json)")
-    record = read_json(path)
     try:
-        experiment = load_experiment(record["experiment"])
-        config_type = type(next(iter(experiment.VARIANTS.values())))  # one config class per experiment
-        return experiment, config_type(**{k: tuple(v) if isinstance(v, list) else v
-                                          for k, v in record["config"].items()})
-    except (KeyError, TypeError, ValueError, AttributeError, UsageError) as error:
-        raise RunFolderError(f"{path} does not describe a run this suite can rebuild ({error}); "
-                             "the run folder is damaged") from None
+        return checked_record(read_json(path))
+    except (ValueError, UsageError) as error:  # a wrong entry; an experiment this suite does not have
+        raise RunFolderError(f"{path} does not describe a run this suite can rebuild ({error}); the run folder "
+                             "is left as it was: restore the file or train the run again") from None
+
+
+def checked_record(record):
+    """Return (experiment module, config) of config.json's contents, or raise ValueError naming the wrong entry."""
+    from repro.options import seed, threads  # the CLI's own range checks (repro.options imports this module)
+    recipe = checked("recipe", checked("config.json", record, dict).get("recipe", {}), dict)  # none in older runs
+    for name, kind in (("experiment", str), ("variant", str), ("seed", int), ("config", dict)):
+        checked(name, record.get(name), kind)
+    for convert, value in ((seed, record["seed"]), (threads, checked("threads", recipe.get("threads", 1), int))):
+        try:
+            convert(str(value))
+        except argparse.ArgumentTypeError as error:
+            raise ValueError(str(error)) from None
+    experiment = load_experiment(record["experiment"])
+    config_type = type(next(iter(experiment.VARIANTS.values())))  # one config class per experiment
+    fields = {field.name: field.type for field in dataclasses.fields(config_type)}
+    if unknown := sorted(set(record["config"]) - set(fields)):
+        raise ValueError(f"{config_type.__module__}.{config_type.__name__} has no field {', '.join(unknown)}")
+    return experiment, config_type(**{name: checked(name, value, fields[name])  # then its own checks: ValueError
+                                      for name, value in record["config"].items()})
+
+
+KINDS = {int: "an integer", float: "a finite number", str: "a string", bool: "true or false",
+         tuple: "a list of finite numbers", dict: "an object"}
+
+
+def finite(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def checked(name, value, kind):
+    """Return a value read back from JSON as the CLI hands it over (a tuple for a list, 3.0 for an η of 3), or
+    raise ValueError unless it is of kind. A kind missing from KINDS is a bug of this suite: its KeyError shows."""
+    ok = {int: isinstance(value, int) and not isinstance(value, bool), float: finite(value),
+          str: isinstance(value, str), bool: isinstance(value, bool), dict: isinstance(value, dict),
+          tuple: isinstance(value, list) and all(map(finite, value))}[kind]
+    if not ok:
+        raise ValueError(f"{name} must be {KINDS[kind]}, got {value!r}")
+    return float(value) if kind is float else tuple(value) if kind is tuple else value
+
+
+STATUSES = ("running", "interrupted", "finished", "diverged")
+
+
+def read_results(run_dir):
+    """Return a run's results.json ({} before its first epoch), or raise RunFolderError naming one of the wrong shape.
+
+    ``--resume`` decides on its status and epochs: finished, diverged (at its last epoch) or to go on.
+    """
+    path = Path(run_dir) / "results.json"
+    if not path.exists():
+        return {}
+    results = read_json(path)
+    if not isinstance(results, dict):
+        problem = f"expected an object, got {type(results).__name__}"
+    elif results.get("status") not in STATUSES or not isinstance(results.get("finished"), bool):
+        problem = f"status must be one of {', '.join(STATUSES)} and finished true or false"
+    elif not (isinstance(results.get("epochs"), list) and all(isinstance(row, dict) for row in results["epochs"])):
+        problem = "epochs must be a list of objects"
+    elif results["status"] == "diverged" and not isinstance((results["epochs"] or [{}])[-1].get("epoch"), int):
+        problem = "a diverged run must end with the epoch it diverged at"
+    else:
+        return results
+    raise RunFolderError(f"{path} is not a run's results ({problem}); the run folder is left as it was: "
+                         "restore the file or train the run again")
+
+
+def check_run(run_dir):
+    """Return (experiment module, config, results) of a run folder to resume, once everything it holds is checked.
+
+    A SummaryWriter makes an events file as a RunLog opens a folder, so whatever ``--resume`` reads
+    back is checked here first: config.json, results.json, and the checkpoint of the run and of
+    each sub-run (a child, an ensemble's member) against the network of the config beside it.
+    """
+    experiment, cfg = read_record(run_dir)
+    results = read_results(run_dir)
+    for config_path in sorted(Path(run_dir).rglob("config.json")):
+        if not (path := config_path.parent / "checkpoint.pt").exists():
+            continue
+        sub_cfg = cfg if config_path.parent == Path(run_dir) else read_record(config_path.parent)[1]
+        try:
+            network = blank_network(sub_cfg) if hasattr(sub_cfg, "network") else None  # a baseline learns none
+        except LookupError:  # an ensemble: its members, each a sub-run, hold the networks
+            network = None
+        load_into(network, path) if network is not None else load_checkpoint(path)
+    return experiment, cfg, results
 
 
 def load_network(run_dir, device="cpu"):
@@ -87,23 +174,34 @@ def load_network(run_dir, device="cpu"):
     return trained_network(read_record(run_dir)[1], run_dir).to(device)
 
 
+def blank_network(cfg):
+    """Return a network of cfg's shapes on the CPU, its values to come from a checkpoint (LookupError: an ensemble)."""
+    return dataclasses.replace(cfg, device="cpu").network(torch.Generator())
+
+
+def load_into(network, path):
+    """Return network holding the checkpoint at path, or raise RunFolderError unless its keys and shapes fit."""
+    try:
+        network.load_state_dict(network_state(load_checkpoint(path)))
+    except (KeyError, RuntimeError) as error:  # a checkpoint of another architecture, or of no network
+        raise RunFolderError(f"{path} is not a checkpoint of this run's network ({type(error).__name__}: its keys "
+                             "or shapes are not config.json's); the run folder is left as it was: train the run "
+                             "again") from None
+    return network
+
+
 def trained_network(cfg, run_dir):
     """Return the network of cfg's shapes holding run_dir's checkpoint, on the CPU, in eval mode."""
     if not hasattr(cfg, "network"):
         raise UsageError(f"{run_dir} is a baseline run: it learns no network to load")
-    path = Path(run_dir) / "checkpoint.pt"
     try:
-        network = dataclasses.replace(cfg, device="cpu").network(torch.Generator())  # the shapes; values come next
+        network = blank_network(cfg)
     except LookupError as error:  # a configuration of several networks (Ch.6's ensemble)
         raise UsageError(f"{run_dir} {error}") from None
+    path = Path(run_dir) / "checkpoint.pt"
     if not path.is_file():
         raise RunFolderError(f"{path} is missing: the run ended no epoch, so it has no trained network")
-    try:
-        network.load_state_dict(network_state(load_checkpoint(path)))
-    except (KeyError, RuntimeError) as error:  # a checkpoint of another architecture, or of no network
-        raise RunFolderError(f"{path} is not a checkpoint of this run's network ({type(error).__name__}); "
-                             "train the run again") from None
-    return network.eval()
+    return load_into(network, path).eval()
 
 
 def reads_mnist(experiment):
