@@ -26,13 +26,15 @@ TINY = ["chap1_network", "--epochs", "1", "--train-size", "100"]
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory, mnist):
-    """Return {name: a run folder stopped after epoch 0 of 2}: ``run`` ([784, 30, 10]) and ``other`` ([784, 20, 10])."""
+    """Return {name: a run folder stopped after epoch 0 of 2}: ``run`` ([784, 30, 10]), ``other`` ([784, 20, 10])
+    and ``children`` (chap3_weight_init: a second network in its sub-folder large_init)."""
     logdir, runs = tmp_path_factory.mktemp("made"), {}
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(io.StringIO()):
         patch.setattr(repro.run, "load_mnist", lambda *args: mnist)
-        for name, extra in (("run", []), ("other", ["--sizes", "784,20,10"])):
-            main([*TINY, *extra, "--logdir", str(logdir / name)])
-            (runs[name],) = (logdir / name / "chap1_network").iterdir()
+        for name, argv in (("run", TINY), ("other", [*TINY, "--sizes", "784,20,10"]),
+                           ("children", ["chap3_weight_init", *TINY[1:]])):
+            main([*argv, "--logdir", str(logdir / name)])
+            (runs[name],) = (logdir / name / argv[0]).iterdir()
             edit_json(runs[name] / "config.json", lambda record: record | {"config": record["config"] | {"epochs": 2}})
             edit_json(runs[name] / "results.json", lambda results: results | {"finished": False, "status": "running"})
     return runs
@@ -104,6 +106,13 @@ def test_a_signed_checkpoint_that_is_not_this_runs_is_refused(how, command, made
     else:
         torch.save(foreign, path)
     refused(command, run_dir, path, capsys)
+
+
+def test_a_sub_runs_checkpoint_is_checked_before_the_run_is_opened(made, tmp_path, capsys, data):
+    run_dir = shutil.copytree(made["children"], tmp_path / "children")
+    shutil.copy(made["other"] / "checkpoint.pt", run_dir / "large_init" / "checkpoint.pt")  # signed, not its network
+    assert "is not a checkpoint of this run's network" in refused("--resume", run_dir,
+                                                                  run_dir / "large_init" / "checkpoint.pt", capsys)
 
 
 # --- config.json ----------------------------------------------------------------------------------------------
