@@ -54,6 +54,32 @@ def read_json(path):
                              "the run folder is damaged") from None
 
 
+STATUSES = ("running", "interrupted", "finished", "diverged")
+
+
+def read_results(run_dir):
+    """Return a run's results.json ({} before its first epoch), or raise RunFolderError naming one of the wrong shape.
+
+    ``--resume`` decides on its status and epochs: finished, diverged (at its last epoch) or to go on.
+    """
+    path = Path(run_dir) / "results.json"
+    if not path.exists():
+        return {}
+    results = read_json(path)
+    if not isinstance(results, dict):
+        problem = f"expected an object, got {type(results).__name__}"
+    elif results.get("status") not in STATUSES or not isinstance(results.get("finished"), bool):
+        problem = f"status must be one of {', '.join(STATUSES)} and finished true or false"
+    elif not (isinstance(results.get("epochs"), list) and all(isinstance(row, dict) for row in results["epochs"])):
+        problem = "epochs must be a list of objects"
+    elif results["status"] == "diverged" and not isinstance((results["epochs"] or [{}])[-1].get("epoch"), int):
+        problem = "a diverged run must end with the epoch it diverged at"
+    else:
+        return results
+    raise RunFolderError(f"{path} is not a run's results ({problem}); the run folder is left as it was: "
+                         "restore the file or train the run again")
+
+
 def digest(value):
     """Return a sha256 of a checkpoint's contents: tensors by dtype, shape and bytes, the rest as JSON."""
     hasher = hashlib.sha256()

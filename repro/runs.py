@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 import experiments
-from repro.records import RunFolderError, load_checkpoint, network_state, read_json
+from repro.records import RunFolderError, load_checkpoint, network_state, read_json, read_results
 
 
 class UsageError(Exception):
@@ -83,9 +83,11 @@ def read_record(run_dir):
 def checked_record(record):
     """Return (experiment module, config) of config.json's contents, or raise ValueError naming the wrong entry."""
     from repro.options import seed, threads  # the CLI's own range checks (repro.options imports this module)
-    recipe = checked("recipe", checked("config.json", record, dict).get("recipe", {}), dict)  # none in older runs
-    for name, kind in (("experiment", str), ("variant", str), ("seed", int), ("config", dict)):
-        checked(name, record.get(name), kind)
+    recipe = checked("config.json", record, dict).get("recipe", {})  # none in runs older than the recipe
+    for name, value, kind in (("experiment", record.get("experiment"), str), ("variant", record.get("variant"), str),
+                              ("seed", record.get("seed"), int), ("config", record.get("config"), dict),
+                              ("recipe", recipe, dict)):
+        checked(name, value, kind)
     for convert, value in ((seed, record["seed"]), (threads, checked("threads", recipe.get("threads", 1), int))):
         try:
             convert(str(value))
@@ -93,15 +95,22 @@ def checked_record(record):
             raise ValueError(str(error)) from None
     experiment = load_experiment(record["experiment"])
     config_type = type(next(iter(experiment.VARIANTS.values())))  # one config class per experiment
-    fields = {field.name: field.type for field in dataclasses.fields(config_type)}
+    fields = {field.name: field_kind(experiment, field) for field in dataclasses.fields(config_type)}
     if unknown := sorted(set(record["config"]) - set(fields)):
         raise ValueError(f"{config_type.__module__}.{config_type.__name__} has no field {', '.join(unknown)}")
     return experiment, config_type(**{name: checked(name, value, fields[name])  # then its own checks: ValueError
                                       for name, value in record["config"].items()})
 
 
-KINDS = {int: "an integer", float: "a finite number", str: "a string", bool: "true or false",
-         tuple: "a list of finite numbers", dict: "an object"}
+def field_kind(experiment, field):
+    """Return the kind of a config field's value: its type, or "integers" for a tuple that holds only integers
+    in every variant (layer sizes, train sizes), as the CLI's ``--sizes 784,30,10`` gives."""
+    values = [v for cfg in experiment.VARIANTS.values() for v in getattr(cfg, field.name)] if field.type is tuple else []
+    return "integers" if values and all(type(value) is int for value in values) else field.type
+
+
+KINDS = {int: "an integer", float: "a finite number", str: "a string", bool: "true or false", dict: "an object",
+         tuple: "a list of finite numbers", "integers": "a list of integers"}
 
 
 def finite(value):
@@ -111,38 +120,13 @@ def finite(value):
 def checked(name, value, kind):
     """Return a value read back from JSON as the CLI hands it over (a tuple for a list, 3.0 for an η of 3), or
     raise ValueError unless it is of kind. A kind missing from KINDS is a bug of this suite: its KeyError shows."""
-    ok = {int: isinstance(value, int) and not isinstance(value, bool), float: finite(value),
-          str: isinstance(value, str), bool: isinstance(value, bool), dict: isinstance(value, dict),
-          tuple: isinstance(value, list) and all(map(finite, value))}[kind]
+    integer = isinstance(value, int) and not isinstance(value, bool)
+    ok = {int: integer, float: finite(value), str: isinstance(value, str), bool: isinstance(value, bool),
+          dict: isinstance(value, dict), tuple: isinstance(value, list) and all(map(finite, value)),
+          "integers": isinstance(value, list) and all(type(v) is int for v in value)}[kind]
     if not ok:
         raise ValueError(f"{name} must be {KINDS[kind]}, got {value!r}")
-    return float(value) if kind is float else tuple(value) if kind is tuple else value
-
-
-STATUSES = ("running", "interrupted", "finished", "diverged")
-
-
-def read_results(run_dir):
-    """Return a run's results.json ({} before its first epoch), or raise RunFolderError naming one of the wrong shape.
-
-    ``--resume`` decides on its status and epochs: finished, diverged (at its last epoch) or to go on.
-    """
-    path = Path(run_dir) / "results.json"
-    if not path.exists():
-        return {}
-    results = read_json(path)
-    if not isinstance(results, dict):
-        problem = f"expected an object, got {type(results).__name__}"
-    elif results.get("status") not in STATUSES or not isinstance(results.get("finished"), bool):
-        problem = f"status must be one of {', '.join(STATUSES)} and finished true or false"
-    elif not (isinstance(results.get("epochs"), list) and all(isinstance(row, dict) for row in results["epochs"])):
-        problem = "epochs must be a list of objects"
-    elif results["status"] == "diverged" and not isinstance((results["epochs"] or [{}])[-1].get("epoch"), int):
-        problem = "a diverged run must end with the epoch it diverged at"
-    else:
-        return results
-    raise RunFolderError(f"{path} is not a run's results ({problem}); the run folder is left as it was: "
-                         "restore the file or train the run again")
+    return float(value) if kind is float else tuple(value) if kind in (tuple, "integers") else value
 
 
 def check_run(run_dir):

@@ -7,6 +7,7 @@ as it was: no RunLog has opened it yet, so no stray events file either.
 """
 
 import contextlib
+import dataclasses
 import io
 import json
 import shutil
@@ -17,7 +18,7 @@ import torch
 import repro.run
 from repro.options import parse_overrides
 from repro.records import digest
-from repro.runs import load_experiment, read_record
+from repro.runs import checked_record, experiment_names, load_experiment, read_record
 from repro.run import main
 from tests.test_faults import cli, data, files, one_line, strict_json  # noqa: F401  (data: a fixture)
 
@@ -124,6 +125,7 @@ CONFIGS = {  # edit of config.json: a part of the message
     "eta true": (lambda r: r | {"config": r["config"] | {"eta": True}}, "eta must be a finite number"),
     "eta Infinity": (lambda r: r | {"config": r["config"] | {"eta": float("inf")}}, "eta must be a finite number"),
     "sizes a string": (lambda r: r | {"config": r["config"] | {"sizes": "784,30,10"}}, "sizes must be a list"),
+    "sizes 30.5": (lambda r: r | {"config": r["config"] | {"sizes": [784, 30.5, 10]}}, "sizes must be a list of integers"),
     "sizes 784,30": (lambda r: r | {"config": r["config"] | {"sizes": [784, 30]}}, "and end with 10"),
     "backend 3": (lambda r: r | {"config": r["config"] | {"backend": 3}}, "backend must be a string"),
     "unknown field": (lambda r: r | {"config": r["config"] | {"etta": 0.5}}, "no field etta"),
@@ -200,3 +202,12 @@ def test_an_intact_run_still_resumes(run_dir, capsys, data):
     assert code == 0 and err == "" and "Resuming" in out
     results = strict_json(run_dir / "results.json")
     assert results["status"] == "finished" and [row["epoch"] for row in results["epochs"]] == [0, 1]
+
+
+@pytest.mark.parametrize("name", experiment_names())
+def test_every_variants_config_json_rebuilds_its_config(name):
+    """No false refusals: each variant's config, as RunLog writes it, reads back as the same config."""
+    for variant, cfg in load_experiment(name).VARIANTS.items():
+        record = {"experiment": name, "variant": variant, "seed": 0, "config": dataclasses.asdict(cfg),
+                  "recipe": {"threads": 1, "torch": torch.__version__, "dtype": "float32"}}
+        assert checked_record(json.loads(json.dumps(record))) == (load_experiment(name), cfg)
