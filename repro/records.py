@@ -67,7 +67,7 @@ def read_results(run_dir):
         return {}
     results = read_json(path)
     if not isinstance(results, dict):
-        problem = f"expected an object, got {type(results).__name__}"
+        problem = f"expected an object, got {json.dumps(results)[:40]}"
     elif results.get("status") not in STATUSES or not isinstance(results.get("finished"), bool):
         problem = f"status must be one of {', '.join(STATUSES)} and finished true or false"
     elif not (isinstance(results.get("epochs"), list) and all(isinstance(row, dict) for row in results["epochs"])):
