@@ -54,6 +54,32 @@ def read_json(path):
                              "the run folder is damaged") from None
 
 
+STATUSES = ("running", "interrupted", "finished", "diverged")
+
+
+def read_results(run_dir):
+    """Return a run's results.json ({} before its first epoch), or raise RunFolderError naming one of the wrong shape.
+
+    ``--resume`` decides on its status and epochs: finished, diverged (at its last epoch) or to go on.
+    """
+    path = Path(run_dir) / "results.json"
+    if not path.exists():
+        return {}
+    results = read_json(path)
+    if not isinstance(results, dict):
+        problem = f"expected an object, got {json.dumps(results)[:40]}"
+    elif results.get("status") not in STATUSES or not isinstance(results.get("finished"), bool):
+        problem = f"status must be one of {', '.join(STATUSES)} and finished true or false"
+    elif not (isinstance(results.get("epochs"), list) and all(isinstance(row, dict) for row in results["epochs"])):
+        problem = "epochs must be a list of objects"
+    elif results["status"] == "diverged" and not isinstance((results["epochs"] or [{}])[-1].get("epoch"), int):
+        problem = "a diverged run must end with the epoch it diverged at"
+    else:
+        return results
+    raise RunFolderError(f"{path} is not a run's results ({problem}); the run folder is left as it was: "
+                         "restore the file or train the run again")
+
+
 def digest(value):
     """Return a sha256 of a checkpoint's contents: tensors by dtype, shape and bytes, the rest as JSON."""
     hasher = hashlib.sha256()
@@ -79,17 +105,37 @@ def digest(value):
 
 
 def load_checkpoint(path):
-    """Return a checkpoint whose digest matches its contents, or raise RunFolderError naming the file."""
+    """Return a checkpoint whose digest matches its contents, or raise RunFolderError naming the file.
+
+    The digest is required: a checkpoint without one (edited by hand, or not this suite's) could hold
+    anything, and would be trained on in silence. So is the history, which says where a run resumes.
+    """
     try:
         checkpoint = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as error:  # truncated or foreign: zip, pickle and key errors alike
         raise RunFolderError(f"{path} is damaged ({type(error).__name__}); resume from an intact copy "
                              "or train the run again") from None
-    stored = checkpoint.pop("sha256", None) if isinstance(checkpoint, dict) else None
-    if stored is not None and stored != digest(checkpoint):
-        raise RunFolderError(f"{path} does not match its digest: its contents were changed or damaged; "
-                             "train the run again")
+    if problem := checkpoint_problem(checkpoint):
+        raise RunFolderError(f"{path} {problem}; the run folder is left as it was: resume from an intact copy "
+                             "or train the run again")
     return checkpoint
+
+
+def checkpoint_problem(checkpoint):
+    """Return what makes a loaded checkpoint unusable (its digest popped once checked), or None."""
+    if not isinstance(checkpoint, dict):
+        return f"is not a checkpoint of this suite (it holds a {type(checkpoint).__name__}, not a dict)"
+    stored = checkpoint.pop("sha256", None)
+    if stored is None:
+        return "has no digest (sha256), so nothing shows that its contents are the ones written"
+    if stored != digest(checkpoint):
+        return "does not match its digest: its contents were changed or damaged"
+    history, wall_time = checkpoint.get("history"), checkpoint.get("wall_time_s")
+    if not (isinstance(history, list) and all(isinstance(row, dict) for row in history)):
+        return "lacks its history (a list of the epochs it trained)"
+    if isinstance(wall_time, bool) or not isinstance(wall_time, (int, float)) or not math.isfinite(wall_time):
+        return "lacks its wall time (wall_time_s, a number)"
+    return None
 
 
 def git_commit():

@@ -28,8 +28,7 @@ from repro.config import memory_refusal
 from repro.log import RunLog
 from repro.options import NEUTRAL, given_options, list_experiments, long_options, main_arguments, parse_overrides, \
     print_help
-from repro.records import read_json
-from repro.runs import RunFolderError, UsageError, load_experiment, read_record, reads_mnist, variant_config
+from repro.runs import RunFolderError, UsageError, check_run, load_experiment, reads_mnist, variant_config
 from repro.report import run_line, seeds_line, shortfall_note
 from repro.seeds import Diverged
 
@@ -110,26 +109,27 @@ def new_log(name, variant, seed_value, config, logdir, data):
 def resume(args):
     """Continue runs of one configuration from their last checkpoints, side by side, with their recorded threads.
 
-    A finished run is left as it is; a diverged one is refused.
+    Every folder is checked whole (repro/runs.py, ``check_run``) before any is opened, so one that
+    fails leaves them all as they were. A finished run is left as it is; a diverged one is refused.
     """
-    records = [read_record(run_dir) for run_dir in args.resume]
-    if len({str(cfg) for _, cfg in records}) > 1 or len({experiment for experiment, _ in records}) > 1:
+    checked = [check_run(run_dir) for run_dir in args.resume]
+    if len({str(cfg) for _, cfg, _ in checked}) > 1 or len({experiment for experiment, _, _ in checked}) > 1:
         raise UsageError("--resume takes runs of one experiment, variant and configuration; resume the others apart")
-    logs = []
-    for run_dir in args.resume:
-        results_path = Path(run_dir) / "results.json"
-        results = read_json(results_path) if results_path.exists() else {}
-        if results.get("status") == "finished" or results.get("finished"):
-            print(f"{run_dir} already finished ({len(results['epochs'])} epochs); nothing to resume")
-        elif results.get("status") == "diverged":
+    for run_dir, (_, _, results) in zip(args.resume, checked):
+        if results.get("status") == "diverged":
             print(f"python -m repro.run: {run_dir} diverged at epoch {results['epochs'][-1]['epoch']}; "
                   "resuming would diverge again: start a new run with a smaller eta", file=sys.stderr)
             sys.exit(EXIT_DIVERGED)
+    unfinished = []
+    for run_dir, (_, _, results) in zip(args.resume, checked):
+        if results.get("status") == "finished" or results.get("finished"):
+            print(f"{run_dir} already finished ({len(results['epochs'])} epochs); nothing to resume")
         else:
-            logs.append(RunLog.reopen(run_dir))
-    if not logs:
+            unfinished.append(run_dir)
+    if not unfinished:
         return
-    experiment, cfg = records[0]
+    logs = [RunLog.reopen(run_dir) for run_dir in unfinished]
+    experiment, cfg, _ = checked[0]
     torch.set_num_threads(logs[0].recipe.get("threads", 1))
     data = load_data(experiment, cfg, args)
     finish(experiment, logs, train_and_report(experiment, cfg, data, logs))
