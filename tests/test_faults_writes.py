@@ -22,6 +22,7 @@ import repro.log
 import repro.records
 from tests.test_faults import ROOT, cli, data, files, one_line, strict_json  # noqa: F401 (data: a fixture)
 
+pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # a thread traceback
 TINY = ["chap1_network", "--epochs", "2", "--train-size", "100"]
 
 
@@ -89,13 +90,13 @@ def test_a_full_disk_when_a_run_starts_leaves_no_folder_and_no_thread_traceback(
 
 
 def test_a_second_seed_that_cannot_start_takes_the_first_seeds_folder_with_it(tmp_path, capsys, data, monkeypatch):
-    write = repro.log.write_json
+    write_text = Path.write_text
 
-    def full_at_seed_1(path, value):
-        if path.name == "config.json" and value["seed"] == 1:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        write(path, value)
-    monkeypatch.setattr(repro.log, "write_json", full_at_seed_1)
+    def full_at_seed_1(path, text, *args, **kwargs):
+        if path.name == "config.json.partial" and "__seed1__" in path.parent.name:
+            raise OSError(errno.ENOSPC, "No space left on device")  # as a full disk raises it: no file named
+        return write_text(path, text, *args, **kwargs)
+    monkeypatch.setattr(Path, "write_text", full_at_seed_1)
     code, _, err = run([*TINY, "--seed", "0", "1"], capsys, tmp_path)
     assert code == 1 and one_line(err) and "config.json" in err and "No space left on device" in err, err
     assert run_dirs(tmp_path) == []
