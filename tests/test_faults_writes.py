@@ -143,8 +143,18 @@ def test_resuming_a_read_only_folder(where, tmp_path, capsys, data, monkeypatch)
 
 # --- the run folder deleted mid-run -------------------------------------------------------------------------
 
-def test_a_run_folder_deleted_mid_run(tmp_path, capsys, data, monkeypatch):
-    at_checkpoint(monkeypatch, 1, shutil.rmtree)
+@pytest.mark.parametrize("met_by", ["checkpoint", "events"])
+def test_a_run_folder_deleted_mid_run(met_by, tmp_path, capsys, data, monkeypatch):
+    if met_by == "checkpoint":
+        at_checkpoint(monkeypatch, 1, shutil.rmtree)
+    else:  # deleted just before epoch 1's charts: TensorBoard's writer thread meets it first
+        scalars = repro.log.RunLog.scalars
+
+        def deleting(self, metrics, step):
+            if step == 1:
+                shutil.rmtree(self.run_dir)
+            scalars(self, metrics, step)
+        monkeypatch.setattr(repro.log.RunLog, "scalars", deleting)
     code, _, err = run(TINY, capsys, tmp_path)
     assert code == 1 and one_line(err) and "Exception in thread" not in err, err
     assert "b'" not in err and "No such file or directory" in err and "was deleted" in err
