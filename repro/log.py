@@ -58,10 +58,8 @@ class RunLog:
 
     @classmethod
     def new(cls, experiment, variant, seed, config, logdir="logs", recipe=None):
-        """Return the log of a new run, in a new folder of its own under ``logdir/<experiment>/`` (repro/records.py).
-
-        A run that cannot start leaves no folder: RunFolderError names the file that could not be written.
-        """
+        """Return the log of a new run, in a new folder of its own under ``logdir/<experiment>/`` (repro/records.py);
+        one that cannot start leaves no folder (RunFolderError names the file that could not be written)."""
         run_dir = new_run_dir(Path(logdir) / experiment, f"{variant}__seed{seed}")
         try:
             return cls(experiment, variant, seed, config, run_dir, recipe)
@@ -72,23 +70,22 @@ class RunLog:
 
     def _open_writer(self):
         """Open the events file and, for a run with no epoch yet, write config.json; raise Unwritable naming the
-        file that cannot be written, its writer and lock closed (so a new run's folder can be removed whole)."""
+        file that cannot be written, what was opened closed (so that a new run's folder can be removed whole)."""
         quiet_writer_threads()
+        self.writer = None
         try:
-            self.writer = SummaryWriter(self.run_dir, purge_step=len(self.history) or None)
-        except OSError as error:  # its first write is made at once: a full disk or read-only folder is said here
-            self.lock.close()
-            raise Unwritable(error, self.run_dir, self.run_dir / "events.out.tfevents.*") from None
-        try:
+            self.writer = SummaryWriter(self.run_dir, purge_step=len(self.history) or None)  # writes at once
             if not self.history:
                 self._write_config()
-        except OSError as error:
+        except OSError as error:  # a full disk, a read-only folder
+            events = self.run_dir / "events.out.tfevents.*" if self.writer is None else None
             self.discard(remove=False)
-            raise Unwritable(error, self.run_dir) from None
+            raise Unwritable(error, self.run_dir, events) from None
 
     def discard(self, remove=True):
         """Close the run's files and, ``remove``, delete its folder: a run of an invocation that could not start."""
-        self.writer.close()
+        if self.writer is not None:
+            self.writer.close()
         self.lock.close()
         if remove:
             shutil.rmtree(self.run_dir, ignore_errors=True)

@@ -15,6 +15,7 @@ is loaded, and nothing is written for a name or variant that does not exist.
 ``repro.load_network(run_dir)`` (repro/runs.py) returns a run's trained network.
 """
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -59,38 +60,38 @@ def main(argv=None):
                 signal.signal(signum, handler)
 
 
-def interrupt(signum=None, frame=None):
-    """Raise KeyboardInterrupt once: a second Ctrl-C (or SIGTERM) while the first one's records are written is
-    ignored, so that its message and records stand."""
-    for each in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(each, signal.SIG_IGN)
-    if signum is not None:
-        raise KeyboardInterrupt
+def interrupt(signum, frame):
+    raise_once()
+    raise KeyboardInterrupt
+
+
+def raise_once():
+    """Ignore Ctrl-C and SIGTERM from now on: a second one, while the first one's message and records are
+    written, would leave them half-written or end in a traceback. They stay ignored until the process ends."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 class Printing:
-    """sys.stdout while a run trains: once its reader has gone (``| head -1``) nothing more is printed."""
+    """sys.stdout while a run trains: once its reader has gone (``| head -1``), nothing more is printed."""
 
     def __init__(self, stream):
         self.stream = stream
 
     def write(self, text):
-        try:
-            return self.stream.write(text)
-        except BrokenPipeError:
-            self.stop()
-            return len(text)
+        self.quietly(self.stream.write, text)
+        return len(text)
 
     def flush(self):
-        try:
-            self.stream.flush()
-        except BrokenPipeError:
-            self.stop()
+        self.quietly(self.stream.flush)
 
-    def stop(self):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, self.stream.fileno())  # what is still buffered, and all that follows, goes nowhere
-        os.close(devnull)
+    def quietly(self, method, *args):
+        try:
+            method(*args)
+        except BrokenPipeError:  # what is still buffered, and all that follows, goes to /dev/null
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
 
     def __getattr__(self, name):  # isatty, fileno, encoding: the stream's own
         return getattr(self.stream, name)
@@ -134,14 +135,12 @@ def new_logs(name, variant, seeds, config, logdir):
     try:
         for seed_value in seeds:
             logs.append(RunLog.new(name, variant, seed_value, config, logdir))
-    except OSError as error:  # the log folder itself: a file in its place, no permission
+    except (OSError, RunFolderError, KeyboardInterrupt) as error:
         for log in logs:
             log.discard()
-        raise RunFolderError(f"cannot write a run folder under {logdir}: {error.strerror or error}; "
-                             "no folder was left: make room or clear the path, then run again") from None
-    except (RunFolderError, KeyboardInterrupt):
-        for log in logs:
-            log.discard()
+        if isinstance(error, OSError):  # the log folder itself: a file in its place, no permission
+            raise RunFolderError(f"cannot write a run folder under {logdir}: {error.strerror or error}; "
+                                 "no folder was left: make room or clear the path, then run again") from None
         raise
     return logs
 
@@ -186,29 +185,35 @@ def train_and_report(experiment, cfg, data, logs, one_by_one=False):
         for batch in [[log] for log in logs] if one_by_one else [logs]:
             results += train_batch(experiment, cfg, data, batch)
     except KeyboardInterrupt:
-        interrupt()  # a second Ctrl-C would leave this message and the records half-written
+        raise_once()
         running = [log for log in logs if log.status == "running"]
         for log in running:
-            log.write_results(finished=False, status="interrupted")
+            with contextlib.suppress(OSError):  # a full disk: it still says "running", its checkpoint intact
+                log.write_results(finished=False, status="interrupted")
         print(f"\nInterrupted. Resume with: python -m repro.run --resume {' '.join(str(log.run_dir) for log in running)}",
               file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     except (OSError, Unwritable) as error:
-        print(f"python -m repro.run: {unwritable(error, logs)}", file=sys.stderr)
+        if not (line := unwritable(error, logs)):
+            raise  # not a file of these runs: a bug, or a read elsewhere, shows its traceback
+        print(f"python -m repro.run: {line}", file=sys.stderr)
         sys.exit(1)
     return results
 
 
 def unwritable(error, logs):
-    """Return the line for a file that could not be written mid-run: which, why, and what to resume."""
-    path = error.path if isinstance(error, Unwritable) else os.fsdecode(error.filename) if error.filename else \
-        "under " + " ".join(str(log.run_dir) for log in logs)  # a full disk under TensorBoard names no file
-    line = f"cannot write {path}: {error.reason if isinstance(error, Unwritable) else error.strerror or error}"
-    if gone := [log.run_dir for log in logs if not log.run_dir.is_dir()]:
-        line += f"; {' and '.join(map(str, gone))} was deleted"
-    if running := [log.run_dir for log in logs if log.status == "running" and log.run_dir.is_dir()]:
+    """Return the line for a file of these runs that could not be written: which, why, and what to resume from
+    where it is; None for an OSError about another file."""
+    name = error.path if isinstance(error, Unwritable) else error.filename and os.fsdecode(error.filename)
+    if name and not any(Path(name).absolute().is_relative_to(log.run_dir.absolute()) for log in logs):
+        return None
+    reason = error.reason if isinstance(error, Unwritable) else error.strerror or error
+    line = f"cannot write {name or 'under ' + ' '.join(str(log.run_dir) for log in logs)}: {reason}"  # a full disk names no file
+    if gone := [str(log.run_dir) for log in logs if not log.run_dir.is_dir()]:
+        line += f"; {' and '.join(gone)} {'was' if len(gone) == 1 else 'were'} deleted"
+    if running := [str(log.run_dir) for log in logs if log.status == "running" and log.run_dir.is_dir()]:
         return (line + "; the last checkpoints are intact: once it can be written (space, permissions, nothing in "
-                f"the way), python -m repro.run --resume {' '.join(map(str, running))}")
+                f"the way), python -m repro.run --resume {' '.join(running)}")
     return line + "; nothing is left to resume: run it again"
 
 

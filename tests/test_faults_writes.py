@@ -20,10 +20,19 @@ from tensorboard.compat.tensorflow_stub.io.gfile import LocalFileSystem
 
 import repro.log
 import repro.records
-from tests.test_faults import ROOT, cli, data, files, one_line, strict_json  # noqa: F401 (data: a fixture)
+from tests.test_faults import LONG, ROOT, cli, data, files, one_line, start, strict_json, wait_for_epochs  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # a thread traceback
 TINY = ["chap1_network", "--epochs", "2", "--train-size", "100"]
+
+
+@pytest.fixture(autouse=True)
+def signal_handlers():
+    """After an interrupt a run leaves Ctrl-C and SIGTERM ignored (its process is ending): give pytest its own back."""
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in handlers.items():
+        signal.signal(signum, handler)
 
 
 def run(argv, capsys, tmp_path):
@@ -177,6 +186,17 @@ def test_a_second_ctrl_c_while_the_first_is_written_is_absorbed(tmp_path, capsys
     (run_dir,) = run_dirs(tmp_path)
     assert code == 130 and err.strip() == f"Interrupted. Resume with: python -m repro.run --resume {run_dir}", err
     assert strict_json(run_dir / "results.json")["status"] == "interrupted"
+
+
+def test_two_ctrl_c_a_few_ms_apart_in_a_real_process(tmp_path):
+    process = start(*LONG, "--logdir", tmp_path / "logs")
+    run_dir = wait_for_epochs(tmp_path / "logs", 1, process)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.002)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate()
+    assert process.returncode == 130 and err.strip() == f"Interrupted. Resume with: python -m repro.run --resume {run_dir}"
+    assert strict_json(run_dir / "results.json")["status"] == "interrupted" and (run_dir / "checkpoint.pt").is_file()
 
 
 def test_batch_seeds_off_interrupted_names_every_unfinished_seed(tmp_path, capsys, data, monkeypatch):
