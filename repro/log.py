@@ -18,6 +18,7 @@ table under Text). Tests, plots and the report read results.json, never the cons
 How the files are written (atomically, strict JSON, a digest) is repro/records.py's.
 """
 
+import shutil
 import time
 from pathlib import Path
 
@@ -25,8 +26,8 @@ import torch
 from torch.utils.tensorboard import SummaryWriter
 
 from repro.hparams import hparam_metrics, write_hparams
-from repro.records import (digest, git_commit, load_checkpoint, lock, network_state, new_run_dir, read_json, strict,
-                           write_atomically, write_json)
+from repro.records import (RunFolderError, Unwritable, digest, git_commit, load_checkpoint, lock, network_state,
+                           new_run_dir, quiet_writer_threads, read_json, save, strict, write_atomically, write_json)
 
 SCALAR_PREFIXES = ("accuracy/", "cost/", "speed/", "eta", "svm/", "deviation/", "output",
                    "train_size")  # charted in TensorBoard (README, "TensorBoard tags")
@@ -41,24 +42,53 @@ class RunLog:
         self.experiment, self.variant, self.seed, self.config = experiment, variant, seed, config
         self.recipe = {"threads": torch.get_num_threads(), "torch": torch.__version__, "dtype": "float32"} | (recipe or {})
         self.run_dir = Path(run_dir)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.lock = lock(self.run_dir)
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.lock = lock(self.run_dir)
+        except OSError as error:  # read-only, a path in the way (.lock a folder), a full disk
+            raise Unwritable(error, self.run_dir) from None
         self.history, self.wall_time_before, self.status = [], 0.0, "running"
         self.extra = {}  # anything else an experiment wants in results.json
         self.checkpoint_path = self.run_dir / "checkpoint.pt"
         if self.checkpoint_path.exists():  # resuming: drop events written after the last checkpoint
             checkpoint = load_checkpoint(self.checkpoint_path)
             self.history, self.wall_time_before = checkpoint["history"], checkpoint["wall_time_s"]
-        self.writer = SummaryWriter(self.run_dir, purge_step=len(self.history) or None)
         self.started, self.commit = time.time(), git_commit()
-        if not self.history:
-            self._write_config()
+        self._open_writer()
 
     @classmethod
     def new(cls, experiment, variant, seed, config, logdir="logs", recipe=None):
-        """Return the log of a new run, in a new folder of its own under ``logdir/<experiment>/`` (repro/records.py)."""
-        return cls(experiment, variant, seed, config, new_run_dir(Path(logdir) / experiment, f"{variant}__seed{seed}"),
-                   recipe)
+        """Return the log of a new run, in a new folder of its own under ``logdir/<experiment>/`` (repro/records.py);
+        one that cannot start leaves no folder (RunFolderError names the file that could not be written)."""
+        run_dir = new_run_dir(Path(logdir) / experiment, f"{variant}__seed{seed}")
+        try:
+            return cls(experiment, variant, seed, config, run_dir, recipe)
+        except Unwritable as error:
+            shutil.rmtree(run_dir, ignore_errors=True)  # made a moment ago by this process: nothing else is in it
+            raise RunFolderError(f"cannot write a run folder under {logdir}: {error.reason} ({error.path}); "
+                                 "no folder was left: make room or clear the path, then run again") from None
+
+    def _open_writer(self):
+        """Open the events file and, for a run with no epoch yet, write config.json; raise Unwritable naming the
+        file that cannot be written, what was opened closed (so that a new run's folder can be removed whole)."""
+        quiet_writer_threads()
+        self.writer = None
+        try:
+            self.writer = SummaryWriter(self.run_dir, purge_step=len(self.history) or None)  # writes at once
+            if not self.history:
+                self._write_config()
+        except OSError as error:  # a full disk, a read-only folder
+            events = self.run_dir / "events.out.tfevents.*" if self.writer is None else None
+            self.discard(remove=False)
+            raise Unwritable(error, self.run_dir, events) from None
+
+    def discard(self, remove=True):
+        """Close the run's files and, ``remove``, delete its folder: a run of an invocation that could not start."""
+        if self.writer is not None:
+            self.writer.close()
+        self.lock.close()
+        if remove:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
 
     @classmethod
     def reopen(cls, run_dir):
@@ -151,7 +181,7 @@ class RunLog:
                       if network is not None else {},  # a baseline (chap1_baselines) learns no weights
                       **state}
         checkpoint["sha256"] = digest(checkpoint)  # checked before the checkpoint is used
-        write_atomically(self.checkpoint_path, lambda partial: torch.save(checkpoint, partial))
+        write_atomically(self.checkpoint_path, lambda partial: save(checkpoint, partial))
 
     @property
     def wall_time(self):
@@ -191,6 +221,7 @@ class RunLog:
         reported = {"headline": str(headline), **headline.summary(self.history, self.extra.get("measured"))} \
             if headline else {}
         results = self.write_results(finished=True, **reported, **extra)
+        self.writer.flush()  # raises what its thread could not write; close would drop it without a word
         self.writer.close()
         self.lock.close()
         return results

@@ -10,16 +10,46 @@ import fcntl
 import hashlib
 import json
 import math
+import os
 import secrets
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 import torch
+from tensorboard.summary.writer.event_file_writer import _AsyncWriterThread
 
 
 class RunFolderError(Exception):
     """A run folder that cannot be used (damaged, locked, unwritable): one line to stderr, exit 1."""
+
+
+class Unwritable(RunFolderError):
+    """A file of a run folder that cannot be written (disk full, read-only, a path in the way, the folder gone)."""
+
+    def __init__(self, error, run_dir, unnamed=None):
+        """``unnamed``: the file meant where error names none (a full disk says no file)."""
+        self.path, self.reason = os.fsdecode(error.filename) if error.filename else str(unnamed or run_dir), error.strerror
+        super().__init__(f"cannot write {self.path}: {self.reason or error}; {run_dir} is as it was: once it can be "
+                         f"written (space, permissions, nothing in the way), python -m repro.run --resume {run_dir}")
+
+
+def quiet_writer_threads():
+    """Set threading.excepthook to leave out TensorBoard's writer threads' OSErrors (once; other threads as before).
+
+    Such a thread keeps its exception and raises it again in the run at its next write, where it is
+    said in one line (repro/run.py); printed here too, it would be a traceback beside that line.
+    """
+    hook = threading.excepthook
+    if getattr(hook, "quiet_writer_threads", False):
+        return
+
+    def excepthook(args):
+        if not (isinstance(args.thread, _AsyncWriterThread) and issubclass(args.exc_type, OSError)):
+            hook(args)
+    excepthook.quiet_writer_threads = True
+    threading.excepthook = excepthook
 
 
 def strict(value):
@@ -34,10 +64,24 @@ def strict(value):
 
 
 def write_atomically(path, write):
-    """Write path through a .partial file and a rename: a kill mid-write leaves the old file whole."""
+    """Write path through a .partial file and a rename: a kill mid-write leaves the old file whole.
+
+    A write that fails (disk full, a path in the way, the folder gone) raises OSError naming the .partial file.
+    """
     partial = path.with_name(path.name + ".partial")
-    write(partial)
-    partial.replace(path)
+    try:
+        write(partial)
+        partial.replace(path)
+    except OSError as error:
+        if error.filename is not None:
+            raise
+        raise OSError(error.errno, error.strerror, str(partial)) from None  # a full disk says no file
+
+
+def save(checkpoint, path):
+    """torch.save through a Python file, so a failed write is the OSError it is (torch's own file is a RuntimeError)."""
+    with open(path, "wb") as file:
+        torch.save(checkpoint, file)
 
 
 def write_json(path, value):

@@ -15,6 +15,7 @@ is loaded, and nothing is written for a name or variant that does not exist.
 ``repro.load_network(run_dir)`` (repro/runs.py) returns a run's trained network.
 """
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -28,6 +29,7 @@ from repro.config import memory_refusal
 from repro.log import RunLog
 from repro.options import NEUTRAL, given_options, list_experiments, long_options, main_arguments, parse_overrides, \
     print_help
+from repro.records import Unwritable
 from repro.runs import RunFolderError, UsageError, check_run, load_experiment, reads_mnist, variant_config
 from repro.report import run_line, seeds_line, shortfall_note
 from repro.seeds import Diverged
@@ -37,7 +39,9 @@ EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
 
 def main(argv=None):
     parser, argv = main_arguments(), sys.argv[1:] if argv is None else argv
-    previous = signal.signal(signal.SIGTERM, interrupt)  # `kill` stops a run as Ctrl-C does: checkpoint kept
+    # `kill` stops a run as Ctrl-C does (checkpoint kept); a closed stdout stops the printing, not the run
+    handlers = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
+    stdout, sys.stdout = sys.stdout, Printing(sys.stdout)
     try:
         return run_command(parser, argv, *parser.parse_known_args(argv))
     except UsageError as error:
@@ -46,18 +50,52 @@ def main(argv=None):
     except (DataError, RunFolderError) as error:
         print(f"python -m repro.run: {error}", file=sys.stderr)
         sys.exit(1)
-    except KeyboardInterrupt:  # before a run began (loading data, say): nothing was written
+    except KeyboardInterrupt:  # before a run began (loading data, say): nothing was written (new_logs)
         print("\nInterrupted before training began; nothing written", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
-    except BrokenPipeError:  # stdout closed early (`| head`): the run's files are written; say nothing more
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        sys.stdout.flush()
+        sys.stdout = stdout
+        for signum, handler in handlers.items():
+            if signal.getsignal(signum) is interrupt:  # after an interrupt both stay ignored to the process's end
+                signal.signal(signum, handler)
 
 
 def interrupt(signum, frame):
+    raise_once()
     raise KeyboardInterrupt
+
+
+def raise_once():
+    """Ignore Ctrl-C and SIGTERM from now on: a second one, while the first one's message and records are
+    written, would leave them half-written or end in a traceback. They stay ignored until the process ends."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+
+
+class Printing:
+    """sys.stdout while a run trains: once its reader has gone (``| head -1``), nothing more is printed."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        self.quietly(self.stream.write, text)
+        return len(text)
+
+    def flush(self):
+        self.quietly(self.stream.flush)
+
+    def quietly(self, method, *args):
+        try:
+            method(*args)
+        except BrokenPipeError:  # what is still buffered, and all that follows, goes to /dev/null
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+
+    def __getattr__(self, name):  # isatty, fileno, encoding: the stream's own
+        return getattr(self.stream, name)
 
 
 def run_command(parser, argv, args, rest):
@@ -80,12 +118,8 @@ def run_command(parser, argv, args, rest):
     variant = args.variant if args.variant is not None else next(iter(experiment.VARIANTS))
     cfg = parse_overrides(variant_config(experiment, args.name, variant), rest, long_options(parser), args.name)
     data = load_data(experiment, cfg, args)
-    logs = [new_log(args.name, variant, seed_value, dataclasses.asdict(cfg), args.logdir or "logs", data)
-            for seed_value in args.seed or [0]]
-    results = []
-    for batch in [logs] if args.batch_seeds == "on" else [[log] for log in logs]:
-        results += train_and_report(experiment, cfg, data, batch)
-    finish(experiment, logs, results)
+    logs = new_logs(args.name, variant, args.seed or [0], dataclasses.asdict(cfg), args.logdir or "logs", data)
+    finish(experiment, logs, train_and_report(experiment, cfg, data, logs, one_by_one=args.batch_seeds == "off"))
 
 
 def load_data(experiment, cfg, args):
@@ -98,12 +132,24 @@ def load_data(experiment, cfg, args):
     return load_mnist(args.data, args.download).to(cfg.device) if reads_mnist(experiment) else None
 
 
-def new_log(name, variant, seed_value, config, logdir, data):
-    """Return a new run's log, its recipe naming the data; RunFolderError if its folder cannot be made or written."""
+def new_logs(name, variant, seeds, config, logdir, data):
+    """Return a new run's log for each seed, its recipe naming the data, or raise RunFolderError naming what
+    cannot be written.
+
+    A run that cannot start leaves no folder: those made already are removed (Ctrl-C too).
+    """
+    logs, recipe = [], {"data": data.source} if data else None
     try:
-        return RunLog.new(name, variant, seed_value, config, logdir, {"data": data.source} if data else None)
-    except OSError as error:
-        raise RunFolderError(f"cannot write a run folder under {logdir}: {error.strerror or error}") from None
+        for seed_value in seeds:
+            logs.append(RunLog.new(name, variant, seed_value, config, logdir, recipe))
+    except (OSError, RunFolderError, KeyboardInterrupt) as error:
+        for log in logs:
+            log.discard()
+        if isinstance(error, OSError):  # the log folder itself: a file in its place, no permission
+            raise RunFolderError(f"cannot write a run folder under {logdir}: {error.strerror or error}; "
+                                 "no folder was left: make room or clear the path, then run again") from None
+        raise
+    return logs
 
 
 def resume(args):
@@ -135,31 +181,60 @@ def resume(args):
     finish(experiment, logs, train_and_report(experiment, cfg, data, logs))
 
 
-def train_and_report(experiment, cfg, data, logs):
-    """Train the seeds of ``logs`` side by side; print and return each finished run's results.
+def train_and_report(experiment, cfg, data, logs, one_by_one=False):
+    """Train the seeds of ``logs`` side by side (``one_by_one``: one after another); print and return each
+    finished run's results.
 
-    A seed that diverges says so and the others go on (exit 3 at the end, ``finish``).
+    A seed that diverges says so and the others go on (exit 3 at the end, ``finish``). Ctrl-C, or a
+    file that cannot be written, stops them all: one line names what to resume, every unfinished seed.
     """
+    results = []
+    try:
+        for batch in [[log] for log in logs] if one_by_one else [logs]:
+            results += train_batch(experiment, cfg, data, batch)
+    except KeyboardInterrupt:
+        raise_once()
+        running = [log for log in logs if log.status == "running"]
+        for log in running:
+            with contextlib.suppress(OSError):  # a full disk: it still says "running", its checkpoint intact
+                log.write_results(finished=False, status="interrupted")
+        print(f"\nInterrupted. Resume with: python -m repro.run --resume {' '.join(str(log.run_dir) for log in running)}",
+              file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    except (OSError, Unwritable) as error:
+        if not (line := unwritable(error, logs)):
+            raise  # not a file of these runs: a bug, or a read elsewhere, shows its traceback
+        print(f"python -m repro.run: {line}", file=sys.stderr)
+        sys.exit(1)
+    return results
+
+
+def unwritable(error, logs):
+    """Return the line for a file of these runs that could not be written: which, why, and what to resume from
+    where it is; None for an OSError about another file."""
+    name = error.path if isinstance(error, Unwritable) else error.filename and os.fsdecode(error.filename)
+    if name and not any(Path(name).absolute().is_relative_to(log.run_dir.absolute()) for log in logs):
+        return None
+    reason = error.reason if isinstance(error, Unwritable) else error.strerror or error
+    line = f"cannot write {name or 'under ' + ' '.join(str(log.run_dir) for log in logs)}: {reason}"  # a full disk names no file
+    if gone := [str(log.run_dir) for log in logs if not log.run_dir.is_dir()]:
+        line += f"; {' and '.join(gone)} {'was' if len(gone) == 1 else 'were'} deleted"
+    if running := [str(log.run_dir) for log in logs if log.status == "running" and log.run_dir.is_dir()]:
+        return (line + "; the last checkpoints are intact: once it can be written (space, permissions, nothing in "
+                f"the way), python -m repro.run --resume {' '.join(running)}")
+    return line + "; nothing is left to resume: run it again"
+
+
+def train_batch(experiment, cfg, data, logs):
+    """Train the seeds of ``logs`` side by side; print and return each finished run's results."""
     diverged = None
     try:
         if reads_mnist(experiment):
             experiment.run(cfg, data, logs)
         else:  # it only measures (its ``measure``): no MNIST, no epochs
             experiment.measure(cfg, logs)
-    except KeyboardInterrupt:
-        running = [log for log in logs if log.status == "running"]
-        for log in running:
-            log.write_results(finished=False, status="interrupted")
-        print(f"\nInterrupted. Resume with: python -m repro.run --resume {' '.join(str(log.run_dir) for log in running)}",
-              file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
     except Diverged as error:
         diverged = error
-    except OSError as error:
-        print(f"python -m repro.run: cannot write {error.filename or logs[0].run_dir}: {error.strerror or error}; "
-              f"the last checkpoints are intact: python -m repro.run --resume "
-              f"{' '.join(str(log.run_dir) for log in logs)}", file=sys.stderr)
-        sys.exit(1)
     headline = getattr(cfg, "headline", None)  # the number the run reports, as its config declares it
     results = [log.close(headline) for log in logs if log.status == "running"]
     for log, result in zip([log for log in logs if log.status == "finished"], results):
