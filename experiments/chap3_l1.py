@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from repro.expected import Expected
 from repro.plots import plt
-from repro.records import load_checkpoint
+from repro.readback import load_checkpoint
 from repro.train import SGDConfig, train_alongside, train_network
 
 

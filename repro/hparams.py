@@ -28,6 +28,12 @@ def hparam_metrics(rows):
     return {tag: value for tag, value in values.items() if value is not None and math.isfinite(value)}
 
 
+def chart_hparam_metrics(writer, rows, step):
+    """Chart the HParams columns of a run's rows so far at ``step``: the dashboard shows their latest values."""
+    for tag, value in hparam_metrics(rows).items():
+        writer.add_scalar(tag, value, step)
+
+
 def flatten(config):
     """Return config with tuples as text: the HParams dashboard takes numbers, text and booleans."""
     return {key: str(tuple(value)) if isinstance(value, (list, tuple)) else value for key, value in config.items()}

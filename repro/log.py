@@ -1,21 +1,11 @@
 """One run's record: TensorBoard events, config.json, results.json and a checkpoint.
 
-A run lives in ``logs/<experiment>/<variant>__seed<k>__<time>/``. The TensorBoard tag
-set is fixed (README, "TensorBoard tags"):
-
-    accuracy/<split>   percent correct after each epoch; split = train, validation or test
-    cost/<split>       network2's total_cost (mean cost + L2 term) after each epoch
-    correct/<split>, digits/<split>   counts in results.json only: images right, digits ever predicted
-    speed/layer<l>     (Ch.5) ‖δˡ‖ of hidden layer l before each epoch (and speed/… of Ch.5's other measures)
-    eta, svm/…, train_size, output, deviation/…   η of a schedule; chap3_more_data's SVM and sizes;
-                       chap3_learning_slowdown's neuron; chap4_universality's deviations
-    weights/layer<l>, biases/layer<l>   histograms of the parameters after each epoch
-    filters/layer1     (Ch.6) the first conv layer's 5×5 kernels as one image, darker = larger
-    hparams/<metric>/<split>   the HParams dashboard's columns: peak_accuracy, final_accuracy, final_cost
-
-plus the hyper-parameters (HParams dashboard, one schema for every experiment, and a
-table under Text). Tests, plots and the report read results.json, never the console.
-How the files are written (atomically, strict JSON, a digest) is repro/records.py's.
+A run lives in ``logs/<experiment>/<variant>__seed<k>__<time>/``. Its TensorBoard tags are few and
+fixed (``SCALAR_PREFIXES``, each documented in the README, "TensorBoard tags"), plus parameter
+histograms, the book's figures and the hyper-parameters (HParams, one schema for every experiment):
+a metric of any other name is an error, never dropped in silence. Tests, plots and the report read
+results.json, never the console. How the files are written (atomically, strict JSON, a digest) is
+repro/records.py's; how they are checked when read back, repro/readback.py's.
 """
 
 import shutil
@@ -25,9 +15,11 @@ from pathlib import Path
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
-from repro.hparams import hparam_metrics, write_hparams
-from repro.records import (RunFolderError, Unwritable, digest, git_commit, load_checkpoint, lock, network_state,
-                           new_run_dir, quiet_writer_threads, read_json, save, strict, write_atomically, write_json)
+from repro.hparams import chart_hparam_metrics, write_hparams
+from repro.readback import load_checkpoint, network_state, read_json
+from repro.records import (RunFolderError, Unwritable, digest, git_commit, lock, new_run_dir, save, strict,
+                           write_atomically, write_json)
+from repro.stops import quiet_writer_threads
 
 SCALAR_PREFIXES = ("accuracy/", "cost/", "speed/", "eta", "svm/", "deviation/", "output",
                    "train_size")  # charted in TensorBoard (README, "TensorBoard tags")
@@ -83,7 +75,7 @@ class RunLog:
             raise Unwritable(error, self.run_dir, events) from None
 
     def discard(self, remove=True):
-        """Close the run's files and, ``remove``, delete its folder: a run of an invocation that could not start."""
+        """Close the run's files (it finished or diverged); ``remove``: delete its folder too (it could not start)."""
         if self.writer is not None:
             self.writer.close()
         self.lock.close()
@@ -149,8 +141,7 @@ class RunLog:
                 if torch.isfinite(values).all():  # TensorBoard's histogram cannot bin NaN or ±inf
                     self.writer.add_histogram(tag, values, epoch)
         self.history.append({"epoch": epoch, **metrics})
-        for tag, value in hparam_metrics(self.history).items():
-            self.writer.add_scalar(tag, value, epoch)
+        chart_hparam_metrics(self.writer, self.history, epoch)
         if save:
             self.writer.flush()
             self._save_checkpoint(network, state or {})
@@ -168,8 +159,7 @@ class RunLog:
         """Record a measurement-only run's numbers, its ``measure``'s: charted at step 0, in results.json as
         ``measured``; it has no epochs and no checkpoint (a stopped measurement simply runs again)."""
         self.scalars(metrics, 0)
-        for tag, value in hparam_metrics([metrics]).items():  # its HParams row too
-            self.writer.add_scalar(tag, value, 0)
+        chart_hparam_metrics(self.writer, [metrics], 0)  # its HParams row too
         self.extra["measured"] = metrics
         self.writer.flush()
 
@@ -199,8 +189,7 @@ class RunLog:
         """Record the epoch at which the run stopped being finite; the last checkpoint stays the last good one."""
         self.history.append({"epoch": epoch, **metrics})
         self.write_results(finished=False, status="diverged")
-        self.writer.close()
-        self.lock.close()
+        self.discard(remove=False)
 
     def write_results(self, finished=True, status=None, **extra):
         """Write results.json: the per-epoch metrics (or the measured numbers) and how they were made."""
@@ -222,6 +211,5 @@ class RunLog:
             if headline else {}
         results = self.write_results(finished=True, **reported, **extra)
         self.writer.flush()  # raises what its thread could not write; close would drop it without a word
-        self.writer.close()
-        self.lock.close()
+        self.discard(remove=False)
         return results

@@ -17,15 +17,13 @@ is loaded, and nothing is written for a name or variant that does not exist.
 
 import contextlib
 import dataclasses
-import os
 import signal
 import sys
-from pathlib import Path
 
 import torch
 
-from repro.data import DataError, load_mnist
 from repro.config import memory_refusal
+from repro.data import DataError, load_mnist
 from repro.log import RunLog
 from repro.options import NEUTRAL, given_options, list_experiments, long_options, main_arguments, parse_overrides, \
     print_help
@@ -33,6 +31,7 @@ from repro.records import Unwritable
 from repro.runs import RunFolderError, UsageError, check_run, load_experiment, reads_mnist, variant_config
 from repro.report import run_line, seeds_line, shortfall_note
 from repro.seeds import Diverged
+from repro.stops import Printing, interrupt, raise_once, unwritable
 
 EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
 
@@ -59,43 +58,6 @@ def main(argv=None):
         for signum, handler in handlers.items():
             if signal.getsignal(signum) is interrupt:  # after an interrupt both stay ignored to the process's end
                 signal.signal(signum, handler)
-
-
-def interrupt(signum, frame):
-    raise_once()
-    raise KeyboardInterrupt
-
-
-def raise_once():
-    """Ignore Ctrl-C and SIGTERM from now on: a second one, while the first one's message and records are
-    written, would leave them half-written or end in a traceback. They stay ignored until the process ends."""
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_IGN)
-
-
-class Printing:
-    """sys.stdout while a run trains: once its reader has gone (``| head -1``), nothing more is printed."""
-
-    def __init__(self, stream):
-        self.stream = stream
-
-    def write(self, text):
-        self.quietly(self.stream.write, text)
-        return len(text)
-
-    def flush(self):
-        self.quietly(self.stream.flush)
-
-    def quietly(self, method, *args):
-        try:
-            method(*args)
-        except BrokenPipeError:  # what is still buffered, and all that follows, goes to /dev/null
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self.stream.fileno())
-            os.close(devnull)
-
-    def __getattr__(self, name):  # isatty, fileno, encoding: the stream's own
-        return getattr(self.stream, name)
 
 
 def run_command(parser, argv, args, rest):
@@ -207,22 +169,6 @@ def train_and_report(experiment, cfg, data, logs, one_by_one=False):
         print(f"python -m repro.run: {line}", file=sys.stderr)
         sys.exit(1)
     return results
-
-
-def unwritable(error, logs):
-    """Return the line for a file of these runs that could not be written: which, why, and what to resume from
-    where it is; None for an OSError about another file."""
-    name = error.path if isinstance(error, Unwritable) else error.filename and os.fsdecode(error.filename)
-    if name and not any(Path(name).absolute().is_relative_to(log.run_dir.absolute()) for log in logs):
-        return None
-    reason = error.reason if isinstance(error, Unwritable) else error.strerror or error
-    line = f"cannot write {name or 'under ' + ' '.join(str(log.run_dir) for log in logs)}: {reason}"  # a full disk names no file
-    if gone := [str(log.run_dir) for log in logs if not log.run_dir.is_dir()]:
-        line += f"; {' and '.join(gone)} {'was' if len(gone) == 1 else 'were'} deleted"
-    if running := [str(log.run_dir) for log in logs if log.status == "running" and log.run_dir.is_dir()]:
-        return (line + "; the last checkpoints are intact: once it can be written (space, permissions, nothing in "
-                f"the way), python -m repro.run --resume {' '.join(running)}")
-    return line + "; nothing is left to resume: run it again"
 
 
 def train_batch(experiment, cfg, data, logs):

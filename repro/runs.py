@@ -19,7 +19,8 @@ from pathlib import Path
 import torch
 
 import experiments
-from repro.records import RunFolderError, load_checkpoint, network_state, read_json, read_results
+from repro.readback import load_checkpoint, network_state, read_json, read_results
+from repro.records import RunFolderError
 
 
 class UsageError(Exception):

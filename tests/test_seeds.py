@@ -15,7 +15,7 @@ import torch
 from experiments import chap1_network, chap3_crossentropy, chap6_conv
 from repro.log import RunLog
 from repro.network import Network
-from repro.records import load_checkpoint
+from repro.readback import load_checkpoint
 from repro.sgd import step
 from repro.train import train_network
 from repro.update import Rule
