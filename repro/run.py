@@ -192,14 +192,18 @@ def train_batch(experiment, cfg, data, logs):
 
 def finish(experiment, logs, results):
     """Print the seeds' summary and, where a book configuration fell short, why; exit 3 if any seed diverged."""
-    if results and "peak" in results[0]:
-        if len(results) > 1:
-            print(seeds_line(results, experiment.EXPECTED.get(logs[0].variant)))
-        if note := shortfall_note(experiment, results):
-            print(note)
+    try:
+        if results and "peak" in results[0]:
+            if len(results) > 1:
+                print(seeds_line(results, experiment.EXPECTED.get(logs[0].variant)))
+            if note := shortfall_note(experiment, results):
+                print(note)
+    except KeyboardInterrupt:  # the runs are over and recorded: only this summary is cut short
+        raise_once()
+        print("\nInterrupted after the runs ended; their records are complete", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
     if any(log.status == "diverged" for log in logs):
         sys.exit(EXIT_DIVERGED)
-
 
 if __name__ == "__main__":
     main()

@@ -20,6 +20,7 @@ from tensorboard.compat.tensorflow_stub.io.gfile import LocalFileSystem
 
 import repro.log
 import repro.records
+import repro.run
 from tests.test_faults import LONG, ROOT, cli, data, files, one_line, start, strict_json, wait_for_epochs  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # a thread traceback
@@ -186,6 +187,16 @@ def test_a_second_ctrl_c_while_the_first_is_written_is_absorbed(tmp_path, capsys
     (run_dir,) = run_dirs(tmp_path)
     assert code == 130 and err.strip() == f"Interrupted. Resume with: python -m repro.run --resume {run_dir}", err
     assert strict_json(run_dir / "results.json")["status"] == "interrupted"
+
+
+def test_ctrl_c_while_the_summary_prints_keeps_the_finished_records(tmp_path, capsys, data, monkeypatch):
+    """Once the runs have ended, Ctrl-C cuts the seeds' summary short, not "before training began"."""
+    def interrupted(*args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(repro.run, "seeds_line", interrupted)
+    code, _, err = run([*TINY, "--seed", "0", "1"], capsys, tmp_path)
+    assert code == 130 and err.strip() == "Interrupted after the runs ended; their records are complete", err
+    assert [strict_json(run_dir / "results.json")["status"] for run_dir in run_dirs(tmp_path)] == ["finished"] * 2
 
 
 def test_ctrl_c_again_and_again_in_a_real_process(tmp_path):
