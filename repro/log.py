@@ -8,6 +8,7 @@ results.json, never the console. How the files are written (atomically, strict J
 repro/records.py's; how they are checked when read back, repro/readback.py's.
 """
 
+import contextlib
 import shutil
 import time
 from pathlib import Path
@@ -64,7 +65,7 @@ class RunLog:
         """Open the events file and, for a run with no epoch yet, write config.json; raise Unwritable naming the
         file that cannot be written, what was opened closed (so that a new run's folder can be removed whole)."""
         quiet_writer_threads()
-        self.writer = None
+        self.writer, before = None, set(self.run_dir.glob("events.out.tfevents.*"))
         try:
             self.writer = SummaryWriter(self.run_dir, purge_step=len(self.history) or None)  # writes at once
             if not self.history:
@@ -72,6 +73,9 @@ class RunLog:
         except OSError as error:  # a full disk, a read-only folder
             events = self.run_dir / "events.out.tfevents.*" if self.writer is None else None
             self.discard(remove=False)
+            for made in set(self.run_dir.glob("events.out.tfevents.*")) - before:  # a resumed folder stays as it was
+                with contextlib.suppress(OSError):
+                    made.unlink()
             raise Unwritable(error, self.run_dir, events) from None
 
     def discard(self, remove=True):

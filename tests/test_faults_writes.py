@@ -151,6 +151,20 @@ def test_resuming_a_read_only_folder(where, tmp_path, capsys, data, monkeypatch)
     assert files(run_dir) == before
 
 
+def test_resuming_on_a_full_disk_leaves_no_events_file_behind(tmp_path, capsys, data, monkeypatch):
+    """A full disk lets the new events file be made, empty, then refuses its first bytes: it is removed again."""
+    run_dir = interrupted(tmp_path, capsys, monkeypatch)
+    before = files(run_dir)
+
+    def full(self, path, *args):
+        open(path, "ab").close()
+        raise OSError(errno.ENOSPC, "No space left on device", os.fsdecode(path))
+    monkeypatch.setattr(LocalFileSystem, "write", full)
+    code, _, err = run(["--resume", run_dir], capsys, tmp_path)
+    assert code == 1 and one_line(err) and "No space left on device" in err and f"{run_dir} is as it was" in err
+    assert files(run_dir) == before
+
+
 # --- the run folder deleted mid-run -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("met_by", ["checkpoint", "events"])
