@@ -14,6 +14,7 @@ from repro.records import Unwritable
 
 
 def interrupt(signum, frame):
+    """The handler of Ctrl-C and SIGTERM (``kill``) while a run trains: stop it as Ctrl-C does, checkpoint kept."""
     raise_once()
     raise KeyboardInterrupt
 
