@@ -28,12 +28,18 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 class OneRunFolder(argparse.Action):
-    """Store the one RUN_DIR of --evaluate, refusing a second one (argparse would keep the last in silence)."""
+    """Store the RUN_DIR of --evaluate, refusing it given twice (argparse would keep the last in silence).
+
+    ``--evaluate A B`` leaves B as the experiment's name: the CLI refuses that too (``ONE_RUN_FOLDER``).
+    """
 
     def __call__(self, parser, namespace, values, option_string=None):
-        if len(values) > 1 or getattr(namespace, self.dest) is not None:
-            parser.error(f"{option_string} takes one run folder; evaluate the others one at a time")
-        setattr(namespace, self.dest, values[0])
+        if getattr(namespace, self.dest) is not None:
+            parser.error(ONE_RUN_FOLDER)
+        setattr(namespace, self.dest, values)
+
+
+ONE_RUN_FOLDER = "--evaluate takes one run folder; evaluate the others one at a time"
 
 
 def integers(text):
@@ -149,7 +155,7 @@ def main_arguments():
     parser.add_argument("--download", action="store_true", help="let torchvision download MNIST")
     parser.add_argument("--resume", metavar="RUN_DIR", nargs="+",
                         help="continue interrupted runs of one configuration from their checkpoints, side by side")
-    parser.add_argument("--evaluate", metavar="RUN_DIR", nargs="+", action=OneRunFolder,
+    parser.add_argument("--evaluate", metavar="RUN_DIR", action=OneRunFolder,
                         help="print a trained run's validation and test accuracy")
     parser.add_argument("--threads", type=threads,
                         help="CPU threads for torch (default 1: a mini-batch of 10 is too little work to share, "
@@ -174,7 +180,7 @@ def given_options(argv):
     for token in argv:
         option = token.split("=", 1)[0]
         if option in ("--resume", "--evaluate", "--data"):
-            taking_values = "=" not in token  # its value(s) follow
+            taking_values = "=" not in token  # its value(s) follow (a second folder of --evaluate is refused apart)
         elif option == "--download":
             taking_values = False
         elif not (taking_values and not token.startswith("-")):

@@ -25,8 +25,8 @@ import torch
 from repro.config import memory_refusal
 from repro.data import DataError, load_mnist
 from repro.log import RunLog
-from repro.options import NEUTRAL, given_options, list_experiments, long_options, main_arguments, parse_overrides, \
-    print_help
+from repro.options import (NEUTRAL, ONE_RUN_FOLDER, given_options, list_experiments, long_options, main_arguments,
+                           parse_overrides, print_help)
 from repro.records import Unwritable
 from repro.runs import RunFolderError, UsageError, check_run, load_experiment, reads_mnist, variant_config
 from repro.report import run_line, seeds_line, shortfall_note
@@ -72,6 +72,8 @@ def run_command(parser, argv, args, rest):
                              f"drop {' '.join(given)} (only {' and '.join(NEUTRAL)} may be given)")
         if args.resume:
             return resume(args)
+        if args.name:  # --evaluate A B: B is no option of --evaluate's
+            raise UsageError(ONE_RUN_FOLDER)
         from repro.evaluate import evaluate_run  # network2's and network3's evaluation: only for --evaluate
         return evaluate_run(args)
     if not args.name:
