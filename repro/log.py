@@ -53,13 +53,18 @@ class RunLog:
     def new(cls, experiment, variant, seed, config, logdir="logs", recipe=None):
         """Return the log of a new run, in a new folder of its own under ``logdir/<experiment>/`` (repro/records.py);
         one that cannot start leaves no folder (RunFolderError names the file that could not be written)."""
-        run_dir = new_run_dir(Path(logdir) / experiment, f"{variant}__seed{seed}")
         try:
-            return cls(experiment, variant, seed, config, run_dir, recipe)
-        except Unwritable as error:
-            shutil.rmtree(run_dir, ignore_errors=True)  # made a moment ago by this process: nothing else is in it
-            raise RunFolderError(f"cannot write a run folder under {logdir}: {error.reason} ({error.path}); "
-                                 "no folder was left: make room or clear the path, then run again") from None
+            run_dir = new_run_dir(Path(logdir) / experiment, f"{variant}__seed{seed}")
+        except OSError as error:  # the log folder itself: a file in its place, no permission, a full disk
+            failed = Unwritable(error, logdir)
+        else:
+            try:
+                return cls(experiment, variant, seed, config, run_dir, recipe)
+            except Unwritable as error:
+                shutil.rmtree(run_dir, ignore_errors=True)  # made a moment ago by this process: nothing else is in it
+                failed = error
+        raise RunFolderError(f"cannot write a run folder under {logdir}: {failed.reason} ({failed.path}); "
+                             "no folder was left: make room or clear the path, then run again")
 
     def _open_writer(self):
         """Open the events file and, for a run with no epoch yet, write config.json; raise Unwritable naming the

@@ -106,12 +106,9 @@ def new_logs(name, variant, seeds, config, logdir, data):
     try:
         for seed_value in seeds:
             logs.append(RunLog.new(name, variant, seed_value, config, logdir, recipe))
-    except (OSError, RunFolderError, KeyboardInterrupt) as error:
+    except (RunFolderError, KeyboardInterrupt):  # the seeds' folders made so far go too
         for log in logs:
             log.discard()
-        if isinstance(error, OSError):  # the log folder itself: a file in its place, no permission
-            raise RunFolderError(f"cannot write a run folder under {logdir}: {error.strerror or error}; "
-                                 "no folder was left: make room or clear the path, then run again") from None
         raise
     return logs
 
