@@ -7,6 +7,7 @@ from dataclasses import asdict
 import torch
 
 from repro.data import N_TRAINING
+from repro.network3 import Network3
 from repro.sgd import BACKENDS, COMPILE
 
 RENAMED = {"compiled": "--compile on", "graphed": "--compile cuda-graphs"}  # backends until issue 20
@@ -76,14 +77,12 @@ def memory_refusal(cfg, seeds):
 
 
 def parameter_count(cfg):
-    """Return the parameters of one network of cfg: network2's sizes, or network3's conv_maps and fc_sizes."""
+    """Return the parameters of one network of cfg: network2's sizes, or network3's layers counted on the meta
+    device (no memory), or None for a network the CLI sets no size of."""
     if hasattr(cfg, "sizes"):
-        widths, parameters = list(cfg.sizes), 0
-    elif hasattr(cfg, "fc_sizes"):
-        parameters, maps, side = 0, 1, 28
-        for n_maps in cfg.conv_maps:  # 5×5 kernels, then 2×2 max-pooling (repro/network3.py)
-            parameters, maps, side = parameters + n_maps * (25 * maps + 1), n_maps, (side - 4) // 2
-        widths = [maps * side * side, *cfg.fc_sizes, 10]
-    else:
-        return None
-    return parameters + sum((n_in + 1) * n_out for n_in, n_out in zip(widths[:-1], widths[1:]))
+        return sum((n_in + 1) * n_out for n_in, n_out in zip(cfg.sizes[:-1], cfg.sizes[1:]))  # wˡ and bˡ
+    if hasattr(cfg, "fc_sizes"):
+        with torch.device("meta"):
+            layers = Network3.layers_of(cfg.conv_maps, cfg.fc_sizes, None, cfg.p_dropout)
+        return sum(parameter.numel() for layer in layers for parameter in layer.parameters())
+    return None

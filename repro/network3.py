@@ -32,14 +32,9 @@ def network3_initializer(layer, generator):
 class Network3(Network):
     """network3's Network: the same stack and cost machinery, with network3's layers, softmax and initialisation."""
 
-    @classmethod
-    def create(cls, conv_maps, fc_sizes, activation, p_dropout, generator):
-        """Return a new network in float32, initialised on the CPU from ``generator``: ``.to(device)`` after, so
-        that every device starts alike.
-
-        Dropout (probability p_dropout) applies to the inputs of the fully connected and
-        softmax layers; network3 applies none in the convolutional layers.
-        """
+    @staticmethod
+    def layers_of(conv_maps, fc_sizes, activation, p_dropout):
+        """Return the layers, parameters at zero: ConvPool (28 → 24 → 12, 12 → 8 → 4), FullyConnected, Softmax."""
         layers, maps, side = [], 1, 28
         for n_maps in conv_maps:
             layers.append(ConvPool(maps, n_maps, activation))
@@ -48,6 +43,16 @@ class Network3(Network):
         for n_out in fc_sizes:
             layers.append(FullyConnected(n_in, n_out, activation, p_dropout))
             n_in = n_out
-        network = cls(layers + [Softmax(n_in, 10, p_dropout)], LogLikelihoodCost)
+        return layers + [Softmax(n_in, 10, p_dropout)]
+
+    @classmethod
+    def create(cls, conv_maps, fc_sizes, activation, p_dropout, generator):
+        """Return a new network in float32, initialised on the CPU from ``generator``: ``.to(device)`` after, so
+        that every device starts alike.
+
+        Dropout (probability p_dropout) applies to the inputs of the fully connected and
+        softmax layers; network3 applies none in the convolutional layers.
+        """
+        network = cls(cls.layers_of(conv_maps, fc_sizes, activation, p_dropout), LogLikelihoodCost)
         network.set_parameters(*zip(*(network3_initializer(layer, generator) for layer in network.layers)))
         return network

@@ -33,15 +33,15 @@ def finished_results(logdir):
     """
     if not Path(logdir).is_dir():
         raise ReportError(f"{logdir} is not a folder of runs (python -m repro.run writes them under logs/)")
-    runs, diverged = defaultdict(list), []
+    runs, diverged, names = defaultdict(list), [], experiment_names()
     for path in sorted([*Path(logdir).glob("*/*/results.json"), *Path(logdir).glob("*/*/seed*.json")]):
         try:
             results = json.loads(path.read_text())
         except (OSError, ValueError) as error:
             print(f"warning: skipped {path}: {type(error).__name__}: {error}", file=sys.stderr)
             continue
-        if not (isinstance(results, dict) and isinstance(results.get("experiment"), str)
-                and results.get("experiment") in experiment_names() and isinstance(results.get("variant"), str)):
+        if not (isinstance(results, dict) and results.get("experiment") in names
+                and isinstance(results.get("variant"), str)):
             print(f"warning: skipped {path}: not a results.json of this suite's experiments", file=sys.stderr)
         elif results.get("status") == "diverged":
             diverged.append(results | {"path": str(path)})
