@@ -62,6 +62,7 @@ VARIANTS = {
 }
 
 
+# Measured before network3's max-pool gradient (every tied maximum, repro/conv.py; README, "Chapter 6 on the CPU").
 # Test accuracy at the best-validation epoch of seeds 0, 1, 2, on this project's 2-core CPU, one torch thread a
 # run (python -m repro.run chap6_conv --variant V --seed 0 1 2), with a second run on the other core: shallow
 # 1.4-2.2 min a run, conv1 12-22, omit_fc 9-10 (conv1, with the FC layer, beats each seed), conv2 22-30, tanh

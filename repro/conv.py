@@ -9,7 +9,7 @@ convolutional network"); its answer, in the book's δ = ∂C/∂z language, is
 
     conv_gradients(...)    (BP2, conv)  δ for the input = full convolution of δ with the flipped kernel
                            (BP4, conv)  ∂C/∂w = correlation of the input with δ
-    max_pool_delta(...)    (BP2, pool)  δ goes only to the position that was the maximum
+    max_pool_delta(...)    (BP2, pool)  δ goes to every position equal to its window's maximum (Theano's)
     map_bias_gradient(...) (BP3, conv)  ∂C/∂bⱼ = Σ over positions of δⱼ (network3 adds b after pooling)
     dropout_gradient(...)  the mask again: a dropped input gets no gradient
 
@@ -79,37 +79,66 @@ def map_bias_gradient(delta):
 
 
 def max_pool(c):
-    """Return (the 2×2 maxima, where each came from); odd borders are dropped (Theano's ignore_border=True)."""
-    pooled, where = F.max_pool2d(c.flatten(0, -4), 2, return_indices=True)  # (m, maps, H//2, W//2) twice
-    return pooled.view(*c.shape[:-2], *pooled.shape[-2:]), where.view(*c.shape[:-2], *where.shape[-2:])
+    """Return the 2×2 maxima of c (…, H, W); odd borders are dropped (Theano's ignore_border=True)."""
+    pooled = F.max_pool2d(c.flatten(0, -4), 2)  # (m, maps, H//2, W//2)
+    return pooled.view(*c.shape[:-2], *pooled.shape[-2:])
 
 
-def max_pool_delta(delta, where, shape):
-    """Return ∂C/∂(pool input): δ of each pooled unit sent back to the one position that was its max.
+def unpooled(x):
+    """Return each pooled unit's value in every cell of its 2×2 window: (…, h, w) → (…, 2h, 2w)."""
+    return x.repeat_interleave(2, -1).repeat_interleave(2, -2)
 
-    DEVIATION(book): Theano's max-pool gradient gives δ to *every* position equal to the
-    max; we give it to one, the first max in row-major order, as torch does. They differ
-    only where a 2×2 window ties. On MNIST 40% of the first layer's windows tie, all of
-    them over blank input, whose zero pixels make ∂C/∂w vanish either way; no second-layer
-    window tied (both measured on 2,000 training images with a fresh conv2 net).
+
+def max_pool_delta(delta, c):
+    """Return ∂C/∂c, c the pool's input: δ of each pooled unit sent back to every position of its window that
+    equals the window's maximum.
+
+    network3's semantics: Theano's max-pool gradient (DownsampleFactorMaxGrad) gives the upstream
+    gradient to each position equal to the maximum, so a window that ties passes it on more than
+    once; torch's max_pool2d gives it to one. Ties are common on MNIST: on 2,000 training images
+    a fresh ``relu`` (conv2) net's first layer (seed 0) ties in 39.7% of its windows, 8,362 of
+    them at a non-zero maximum (identical inputs that are not blank), and its second layer in
+    120 of 1,280,000 windows, all non-zero. tests/test_conv.py holds the rule on inputs with ties,
+    zero and non-zero.
     """
-    grad = delta.new_zeros(shape).flatten(-2)  # (m, maps, H·W)
-    grad.scatter_(-1, where.flatten(-2), delta.flatten(-2))  # (BP2, pool) windows do not overlap: no collisions
-    return grad.view(shape)
+    h, w = delta.shape[-2] * 2, delta.shape[-1] * 2
+    ties = c[..., :h, :w] == unpooled(max_pool(c))  # every position equal to its window's max
+    grad = ties * unpooled(delta)  # (BP2, pool) windows do not overlap
+    return grad if grad.shape == c.shape else F.pad(grad, (0, c.shape[-1] - w, 0, c.shape[-2] - h))
+
+
+def referee_max_pool(c):
+    """Return the 2×2 maxima in plain ops whose autograd gradient is network3's rule (the referee's pool).
+
+    Its value is the maximum (a zero is added); autograd sends ∂C/∂(maximum) to every tied position,
+    where torch's own max_pool2d and amax would send it to one or split it.
+    """
+    pooled = max_pool(c.detach())
+    if not (torch.is_grad_enabled() and c.requires_grad):  # nothing to differentiate (evaluation): the max alone
+        return pooled
+    h, w = pooled.shape[-2] * 2, pooled.shape[-1] * 2
+    ties = c.detach()[..., :h, :w] == unpooled(pooled)
+    spread = ((c[..., :h, :w] - c.detach()[..., :h, :w]) * ties)  # 0, with ∂/∂c = ties
+    return pooled + F.avg_pool2d(spread.flatten(0, -4), 2).view(pooled.shape) * 4
 
 
 def conv_pool(a_prev, w, b, activation):
-    """Return (aˡ, zˡ, where each max came from) of a ConvPoolLayer: network3 pools, then adds the bias."""
-    pooled, where = max_pool(convolve(a_prev, w))  # (m, n_maps, (H − 4)//2, (W − 4)//2)
-    z = pooled + b.unsqueeze(-2)[..., None, None]  # zˡ: one bias per map, (1, n_maps, 1, 1)
-    return activation.fn(z), z, where
+    """Return (aˡ, zˡ, c) of a ConvPoolLayer, c = the convolution before pooling: network3 pools, then adds the bias."""
+    c = convolve(a_prev, w)  # (m, n_maps, H − 4, W − 4)
+    z = max_pool(c) + b.unsqueeze(-2)[..., None, None]  # zˡ: one bias per map, (1, n_maps, 1, 1)
+    return activation.fn(z), z, c
 
 
-def conv_pool_gradients(delta, a_prev, w, where, need_input=True):
+def referee_conv_pool(a_prev, w, b, activation):
+    """Return aˡ of a ConvPoolLayer in plain ops, for autograd to differentiate: the referee of the layer's backward."""
+    z = referee_max_pool(convolve(a_prev, w)) + b.unsqueeze(-2)[..., None, None]
+    return activation.fn(z)
+
+
+def conv_pool_gradients(delta, a_prev, w, c, need_input=True):
     """Return (∂C/∂aˡ⁻¹, ∂C/∂wˡ, ∂C/∂bˡ) of a ConvPoolLayer from δˡ = ∂C/∂zˡ, summed over the batch."""
-    conv_shape = (*a_prev.shape[:-3], w.shape[-4], a_prev.shape[-2] - 4, a_prev.shape[-1] - 4)  # before pooling
     nabla_b = map_bias_gradient(delta)  # (BP3, conv)
-    delta_conv = max_pool_delta(delta, where, conv_shape)  # (BP2, pool)
+    delta_conv = max_pool_delta(delta, c)  # (BP2, pool)
     grad_a_prev, nabla_w = conv_gradients(delta_conv, a_prev, w, need_input)  # (BP2, conv), (BP4, conv)
     return grad_a_prev, nabla_w, nabla_b
 
@@ -136,7 +165,7 @@ def dropout_mask(shape, p, generator, like):
 class ConvPoolFunction(torch.autograd.Function):
     """network3's ConvPoolLayer in one node: conv → pool → + b → σ; backward is the layer's equations.
 
-    Returns (aˡ, zˡ, where the maxima were); only aˡ is differentiable.
+    Returns (aˡ, zˡ, the convolution before pooling); only aˡ is differentiable.
     """
 
     @staticmethod
@@ -146,16 +175,16 @@ class ConvPoolFunction(torch.autograd.Function):
     @staticmethod
     def setup_context(ctx, inputs, output):
         a_prev, w, _, ctx.activation = inputs
-        a, z, where = output
-        ctx.save_for_backward(a_prev, w, a, z, where)
-        ctx.mark_non_differentiable(z, where)
+        a, z, c = output
+        ctx.save_for_backward(a_prev, w, a, z, c)
+        ctx.mark_non_differentiable(z, c)
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad_a, _grad_z, _grad_where):
-        a_prev, w, a, z, where = ctx.saved_tensors
+    def backward(ctx, grad_a, _grad_z, _grad_c):
+        a_prev, w, a, z, c = ctx.saved_tensors
         delta = hidden_delta(grad_a, z, a, ctx.activation)  # (BP2) δˡ = ∂C/∂aˡ ⊙ σ′(zˡ)
-        return *conv_pool_gradients(delta, a_prev, w, where, need_input=ctx.needs_input_grad[0]), None
+        return *conv_pool_gradients(delta, a_prev, w, c, need_input=ctx.needs_input_grad[0]), None
 
 
 class DropoutFunction(torch.autograd.Function):

@@ -25,7 +25,8 @@ from torch import nn
 
 from repro.backprop import (CostFunction, FullyConnectedFunction, WeightedInputFunction, fully_connected,
                             layer_gradients)
-from repro.conv import ConvPoolFunction, DropoutFunction, conv_pool, conv_pool_gradients, dropout_gradient, dropout_mask
+from repro.conv import (ConvPoolFunction, DropoutFunction, conv_pool, conv_pool_gradients, dropout_gradient, dropout_mask,
+                        referee_conv_pool)
 
 
 def hand_written_fully_connected(x, w, b, activation):
@@ -46,7 +47,7 @@ HAND_WRITTEN = SimpleNamespace(  # the default: backward by BP1–BP4
 )
 AUTOGRAD = SimpleNamespace(  # the referee: the same forward, differentiated by torch
     fully_connected=lambda *inputs: fully_connected(*inputs)[0],
-    conv_pool=lambda *inputs: conv_pool(*inputs)[0],
+    conv_pool=referee_conv_pool,
     dropout=torch.mul, cost=lambda z, y, cost, mean=True: (cost.fn(z, y).mean(-1) if mean  # as CostFunction
                                                            else cost.fn(z, y).sum(-1)).sum(),
 )
@@ -142,10 +143,10 @@ class ConvPool(nn.Module):
     def feedforward(self, a, mask=None):
         """Return (aˡ, what ``gradients`` needs, ending with aˡ and zˡ for σ′) from aˡ⁻¹."""
         a_prev = self.maps(a)
-        a, z, where = conv_pool(a_prev, self.weight, self.bias, self.activation)
-        return a, (a_prev, where, a, z)
+        a, z, c = conv_pool(a_prev, self.weight, self.bias, self.activation)
+        return a, (a_prev, c, a, z)
 
     def gradients(self, delta, cache, need_input):
         """Return (∂C/∂aˡ⁻¹, ∂C/∂wˡ, ∂C/∂bˡ), summed over the mini-batch, from δˡ = ∂C/∂zˡ."""
-        a_prev, where, _, _ = cache
-        return conv_pool_gradients(delta, a_prev, self.weight, where, need_input)
+        a_prev, c, _, _ = cache
+        return conv_pool_gradients(delta, a_prev, self.weight, c, need_input)

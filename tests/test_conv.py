@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from repro.backprop import CostFunction
-from repro.conv import conv_gradients, max_pool_delta
+from repro.conv import conv_gradients, max_pool, max_pool_delta, referee_max_pool
 from repro.costs import ACTIVATIONS, LogLikelihoodCost, ReLU, Sigmoid
 from repro.data import Split, expanded, one_hot
 from repro.ensemble import plurality
@@ -36,15 +36,30 @@ def test_input_delta_is_the_full_convolution_with_the_flipped_kernel():
     torch.testing.assert_close(grad_a_prev, full, rtol=1e-12, atol=1e-12)
 
 
-def test_max_pool_delta_lands_only_on_the_max():
-    c = torch.randn(3, 2, 8, 8, generator=torch.Generator().manual_seed(11), **F64)
-    pooled, where = F.max_pool2d(c, 2, return_indices=True)
+def test_max_pool_delta_goes_to_every_tied_maximum_as_theanos():
+    """network3's rule (Theano's DownsampleFactorMaxGrad): each position equal to its window's max gets δ.
+
+    The inputs tie at zero (blank pixels) and at non-zero values, in 2, 3 and 4 cells of a window.
+    """
+    c = torch.randn(3, 2, 8, 8, generator=torch.Generator().manual_seed(11), **F64).round(decimals=0).clamp(min=0)
+    c[0, 0, :2, :2], c[0, 1, 2:4, 2:4] = 0.0, 1.5  # a blank window, a window of four equal non-zero values
+    pooled = max_pool(c)
+    is_max = c.unfold(2, 2, 2).unfold(3, 2, 2).flatten(-2) == pooled[..., None]  # (3, 2, 4, 4, 4): each window
+    assert (is_max.sum(-1) > 1).any() and ((is_max.sum(-1) > 1) & (pooled > 0)).any()  # ties, zero and not
     delta = torch.rand(pooled.shape, generator=torch.Generator().manual_seed(12), **F64) + 1
-    grad = max_pool_delta(delta, where, c.shape)
-    windows = grad.unfold(2, 2, 2).unfold(3, 2, 2).flatten(-2)  # (3, 2, 4, 4, 4): the 4 cells of each window
-    is_max = c.unfold(2, 2, 2).unfold(3, 2, 2).flatten(-2) == pooled[..., None]
-    assert ((windows != 0) == is_max).all()  # one non-zero cell per window, and it is the max
-    torch.testing.assert_close(windows.sum(-1), delta, rtol=0, atol=0)
+    windows = max_pool_delta(delta, c).unfold(2, 2, 2).unfold(3, 2, 2).flatten(-2)
+    torch.testing.assert_close(windows, is_max * delta[..., None], rtol=0, atol=0)
+
+
+def test_the_referees_pool_is_the_max_and_its_autograd_gradient_the_same_rule():
+    c = torch.randn(2, 3, 7, 6, generator=torch.Generator().manual_seed(14), **F64).round(decimals=0)  # odd height
+    c.requires_grad_()
+    referee = referee_max_pool(c)
+    assert torch.equal(referee.detach(), max_pool(c.detach())) and referee.shape == (2, 3, 3, 3)
+    delta = torch.rand(referee.shape, generator=torch.Generator().manual_seed(15), **F64)
+    (grad,) = torch.autograd.grad(referee, c, delta)
+    torch.testing.assert_close(grad, max_pool_delta(delta, c.detach()), rtol=0, atol=0)
+    assert (grad[:, :, -1] == 0).all()  # the dropped border row gets nothing
 
 
 def test_softmax_delta_is_autograds_dC_dz_even_when_saturated():
