@@ -16,11 +16,16 @@ def test_the_videos_network_has_13002_parameters():
 
 
 def test_a_run_records_how_sure_it_is_of_digits_and_of_noise(mnist_small_evaluation, tmp_path):
+    """One epoch on 2,000 images: the strongest output on test digits averages 0.20-0.50, and noise gets one answer
+    more often than digits do, by ≥ 0.15 of the images. Seeds 1-5 set both (this test's run with seed=k):
+    digits' mean 0.27-0.41 (widened ~0.07 each side); noise's commonest answer 0.67-1.00 of the noise against
+    0.33-0.39 of the digits, ahead by 0.32-0.67 (the margin about half the smallest). Seed 0, which CI runs: 0.29;
+    0.53 against 0.35."""
     cfg = replace(seeds_what_it_learned.CONFIG, epochs=1, train_size=2000)
     confidence = run_once("seeds_what_it_learned", "default", cfg, mnist_small_evaluation, tmp_path)["confidence"]
-    for name in ("digits", "noise"):
-        assert 0.1 <= confidence[name]["mean_strongest_output"] <= 1
-        assert 0 <= confidence[name]["share_at_least_0.9"] <= 1
+    digits, noise = confidence["digits"], confidence["noise"]
+    assert 0.20 <= digits["mean_strongest_output"] <= 0.50, digits
+    assert noise["share_of_commonest_answer"] >= digits["share_of_commonest_answer"] + 0.15, confidence
     assert {path.name for path in tmp_path.glob("seeds_what_it_learned/*/*.png")} == {"first_layer.png", "confidence.png"}
 
 
