@@ -40,11 +40,17 @@ VARIANTS = {
 #   eta0.01   47.23, 68.02, 29.01, 68.19, 51.41, 50.72  (52.43 ± 14.64; after epoch 0: 12.85-24.47)
 #   eta1      77.64, 95.80, 47.33, 84.79, 77.35, 77.56  (76.75 ± 16.09; 4 of 6 never predict 1-2 digits)
 #   eta100    10.31, 10.33,  9.26, 10.12,  8.48, 11.34  (9.97 ± 0.99; each predicts 1-4 digits only)
+# Ch.1 says "To generate results in this chapter I've taken best-of-three runs" and calls the η = 0.001 printout
+# "The results are much less encouraging", so its 21.42% is held as a best of three, like 95.42% and 96.59%.
 EXPECTED = {
     "eta0.001": Expected(
-        book=21.42, source="Ch.1: Epoch 0: 1139 ... Epoch 29: 2142 (BOOK.md 1.3)", within=6.0, seed_band=(12.0, 40.0),
-        why="the book prints one run; ours spread ±7 pp per seed (15.54-32.82 over 6 seeds), so the mean of seeds "
-            "0-2 (std ~4 pp) within 6 pp of it, and every seed between chance and η = 0.01's typical run",
+        book=21.42, source="Ch.1: Epoch 0: 1139 ... Epoch 29: 2142 (BOOK.md 1.3), best of 3 runs", statistic="best",
+        within=6.0, seed_band=(12.0, 40.0),
+        why="Ch.1 reports the best of three; ours spread ±7 pp per seed (15.54-32.82 over 6 seeds), so the best of "
+            "seeds 0-2 within 6 pp of it, and every seed between chance and η = 0.01's typical run",
+        unreproduced="the best of our seeds 0-2 is 32.82% (of seeds 3-5 29.34%), 11.4 pp above the book's 21.42% "
+                     "best of three; our mean, 23.39%, lies within 2 pp of it: with N(0, 1) weights, η = 0.001 "
+                     "ends anywhere in 15.5-32.8% (6 seeds), and only 2 of our 6 end below the book's best",
         # After epoch 0, seeds 1-5: 9.55-15.31 -> [min - 1, max + 1].
         quick=dict(epochs=1), quick_band=(8.5, 16.3),
     ),
@@ -60,10 +66,11 @@ EXPECTED = {
                                     "most get stuck with a digit or two never predicted (quadratic cost, N(0, 1))",
     ),
     "eta100": Expected(
-        book=10.09, source="Ch.1: Epochs 0-3: 1009 each ... 27, 28, 29: 982 each (BOOK.md 1.5)", within=1.0,
-        seed_band=(8.0, 12.0),
+        book=10.09, source="Ch.1: Epochs 0-3: 1009 each ... 27, 28, 29: 982 each (BOOK.md 1.5), best of 3 runs",
+        statistic="best", within=1.0, seed_band=(8.0, 12.0),
         why="a stuck network scores about the share of the digits it still predicts: one digit is 8.92% (a 5) to "
-            "11.35% (a 1) of the test set; ours 8.48-11.34 over 6 seeds, mean of seeds 0-2 9.97 against the book's 10.09",
+            "11.35% (a 1) of the test set; ours 8.48-11.34 over 6 seeds, best of seeds 0-2 10.33 against the "
+            "book's 10.09",
         # After epoch 0, seeds 1-5: 8.48-10.33: the same stuck band.
         quick=dict(epochs=1), quick_band=(8.0, 12.0),
     ),

@@ -31,7 +31,7 @@ CONFIG = Config(
     cost="cross_entropy",
     init="default",  # network2's N(0, 1/√n_in)
     eta=0.5,
-    lmbda=3.0,  # the sweep's best on validation data (below)
+    lmbda=3.0,  # the sweep's best mean validation accuracy over seeds 3-5, CHOOSING_SEEDS (below)
     regularization="l1",
     epochs=30,
     evaluation="validation",  # λ is chosen on validation data, as the book asks of every hyper-parameter
@@ -43,8 +43,12 @@ VARIANTS = {
     "sweep": replace(CONFIG, lmbda=1.0, sweep=(0.0, 0.1, 0.3, 3.0, 10.0)),  # and λ = 1 itself, in the run's own folder
 }
 
+# λ is chosen on seeds that the full tier's confirmation (L1 beats λ = 0, seeds 0-2) does not train: the sweep's peak
+# validation accuracy, the mean of seeds 3-5 (python -m repro.run chap3_l1 --variant sweep --seed 3 4 5): λ = 0 96.10,
+# 0.1 96.15, 0.3 96.23, 1 96.30, 3 96.43 (96.47, 96.45, 96.37), 10 95.87. tests/test_full.py trains it again.
+CHOOSING_SEEDS = (3, 4, 5)
 # Ours, peak validation accuracy, seeds 0-2 (pytest -m full: python -m repro.run chap3_l1 --variant sweep --seed 0 1 2
-# and python -m repro.run chap3_l1 --seed 0 1 2):
+# and python -m repro.run chap3_l1 --seed 0 1 2), which chose λ = 3 as well:
 #   λ = 0     96.18, 96.16, 96.10        λ = 1    96.51, 96.37, 96.37 (96.42)
 #   λ = 0.1   96.06, 96.16, 96.14        λ = 3    96.65, 96.44, 96.57 (96.55): the best, ahead of λ = 0 by 0.28-0.47
 #   λ = 0.3   96.14, 96.36, 96.18        λ = 10   95.79, 95.89, 95.91: too strong

@@ -17,16 +17,23 @@ import statistics
 
 import pytest
 
-from experiments import (chap3_multiple_eta, chap3_weight_init, chap5_vanishing_gradient, rnn_sequential_mnist,
-                         seeds_what_it_learned)
+from experiments import (chap3_l1, chap3_multiple_eta, chap3_weight_init, chap5_vanishing_gradient,
+                         rnn_sequential_mnist, seeds_what_it_learned)
+from repro.readback import read_json
 from repro.runs import load_experiment
 from tests.conftest import SEEDS
-from tests.test_experiments import WITH_EXPECTED
+from tests.test_experiments import WITH_EXPECTED, run_seeds
 
 pytestmark = pytest.mark.full
 
 
-@pytest.mark.parametrize("name, variant", WITH_EXPECTED)
+def held_to_the_book(name, variant):
+    """Return the (name, variant) case; one whose EXPECTED says our seeds do not reproduce the book, a strict xfail."""
+    unreproduced = load_experiment(name).EXPECTED[variant].unreproduced
+    return pytest.param(name, variant, marks=pytest.mark.xfail(strict=True, reason=unreproduced) if unreproduced else ())
+
+
+@pytest.mark.parametrize("name, variant", [held_to_the_book(name, variant) for name, variant in WITH_EXPECTED])
 def test_book_configuration_over_three_seeds(name, variant, book_run):
     expected = load_experiment(name).EXPECTED[variant]
     peaks = [book_run(name, variant, seed)["peak"]["accuracy"] for seed in SEEDS]
@@ -55,22 +62,52 @@ def test_chap3_new_initialisation_is_ahead_after_the_first_epoch(variant, book_r
         assert new["accuracy/validation"] - old["accuracy/validation"] >= margin
 
 
+def test_chap3_with_100_neurons_the_two_initialisations_do_not_quite_meet(book_run):
+    """Ch.3, [784, 100, 10]: "In this case, the two curves don't quite meet" after 30 epochs (the book's JSON: 97.81
+    against 97.42, 0.39 pp apart at the last epoch). Ours, seeds 0-2: 0.36, 0.23, 0.25 pp apart (97.85, 97.61,
+    97.71 against 97.49, 97.38, 97.46). Tolerance: the new initialisation ahead by 0.1-1.0 pp, seed for seed."""
+    for seed in SEEDS:
+        results = book_run("chap3_weight_init", "hidden100", seed)
+        new, old = results["epochs"][-1], results["large_init"]["epochs"][-1]
+        assert 0.1 <= new["accuracy/validation"] - old["accuracy/validation"] <= 1.0, (seed, new, old)
+
+
 @pytest.mark.parametrize("variant", ["speed2", "speed3", "speed4"])
 def test_chap5_deeper_layers_learn_faster_at_initialisation(variant, book_run):
-    """Ch.5: ‖δ¹‖ < ‖δ²‖ < … for every seed; mean per-layer speeds within a factor 2 of the book's."""
+    """Ch.5: ‖δ¹‖ < ‖δ²‖ < … for every seed; mean per-layer speeds within SPEEDS_WITHIN of the book's (was 2×)."""
     speeds = [book_run("chap5_vanishing_gradient", variant, seed)["speeds_at_initialisation"] for seed in SEEDS]
     for per_layer in speeds:
         assert per_layer == sorted(per_layer)
     means = [statistics.fmean(layer) for layer in zip(*speeds)]
+    within = chap5_vanishing_gradient.SPEEDS_WITHIN
     for ours, book in zip(means, chap5_vanishing_gradient.BOOK_SPEEDS[variant]):
-        assert book / 2 <= ours <= book * 2, (means, variant)
+        assert book / within <= ours <= book * within, (means, variant)
 
 
 def test_chap5_first_hidden_layer_learns_about_100_times_slower_than_the_fourth(book_run):
-    """Ch.5: "roughly 100 times slower" (JSON: 95.8 at epoch 0); mean ratio over seeds in [30, 300]."""
+    """Ch.5: "roughly 100 times slower" (JSON: 95.8 at epoch 0). Ours, seeds 0-2: 118, 125, 135 (mean 126); held to
+    within a factor 2 of 100, [50, 200] (was [30, 300])."""
     ratios = [speeds[-1] / speeds[0] for speeds in
               (book_run("chap5_vanishing_gradient", "speed4", seed)["speeds_at_initialisation"] for seed in SEEDS)]
-    assert 30 <= statistics.fmean(ratios) <= 300, ratios
+    assert 50 <= statistics.fmean(ratios) <= 200, ratios
+
+
+def test_chap5_speeds_drop_quickly_then_rebound_with_the_first_layer_slower_throughout(book_run):
+    """Ch.5 (500 epochs of full-batch descent on 1,000 images, two hidden layers): "The speed in both layers then
+    drops very quickly, before rebounding. But through it all, the first hidden layer learns much more slowly than
+    the second hidden layer." The book's JSON (BOOK.md 5.8): ×26 and ×29 slower by epoch 20; lowest at epochs 39 and
+    53; ×3.6 and ×7.2 up again by epoch 499; layer 1 below layer 2 at every epoch. Ours, seeds 0-2: ×13-18 and
+    ×17-23 by epoch 20; lowest at 42-43 and 50-61; up ×4.7-5.6 and ×3.7-6.9 by the end; below at every epoch.
+    Tolerances: ≥ ×10 by epoch 20, the lowest within 15 epochs of the book's, up ≥ ×2 by the end."""
+    for seed in SEEDS:
+        epochs = book_run("chap5_vanishing_gradient", "speed2", seed)["epochs"]
+        layers = [[row[f"speed/layer{l}"] for row in epochs] for l in (1, 2)]
+        for speeds, book_lowest in zip(layers, (39, 53)):
+            lowest = speeds.index(min(speeds))
+            assert speeds[20] * 10 <= speeds[0], (seed, speeds[0], speeds[20])  # drops very quickly
+            assert abs(lowest - book_lowest) <= 15, (seed, lowest)
+            assert speeds[-1] >= 2 * speeds[lowest], (seed, speeds[lowest], speeds[-1])  # before rebounding
+        assert all(first < second for first, second in zip(*layers)), seed  # through it all
 
 
 def test_chap6_the_fully_connected_layer_helps(book_run):
@@ -96,6 +133,17 @@ def test_chap6_tanh_trains_a_little_faster_and_ends_alike(book_run):
         assert ours["epochs"][0]["accuracy/validation"] > reference["epochs"][0]["accuracy/validation"]
     best = [max(results["peak"]["accuracy"] for results in runs) for runs in (tanh, sigmoid)]
     assert abs(best[0] - best[1]) <= 0.3, best
+
+
+def test_chap1_the_best_run_has_about_9129_right_after_one_epoch(book_run):
+    """Ch.1: "after just a single epoch this has reached 9,129 out of 10,000", in the run that peaks at 95.42%, the
+    best of three ("To generate results in this chapter I've taken best-of-three runs"). Ours, the best of seeds
+    0-2 by peak (seed 2): 9,074. Over seeds 0-9 (python -m repro.run chap1_network --epochs 1 --seed 0 … 9) the
+    seven that learn have 9,027-9,101 after epoch 0 and three are stuck at 8,206-8,273 (the quadratic cost's
+    slowdown): the book's 9,129 lies 28 above our best seed. Tolerance: within 100 (1 pp) of the book."""
+    runs = [book_run("chap1_network", "default", seed) for seed in SEEDS]
+    best = max(runs, key=lambda results: results["peak"]["accuracy"])
+    assert abs(best["epochs"][0]["correct/test"] - 9129) <= 100, [run["epochs"][0]["correct/test"] for run in runs]
 
 
 def test_chap1_a_larger_learning_rate_learns_better(book_run):
@@ -158,13 +206,27 @@ def test_chap3_early_stopping_saves_epochs_and_halving_eta_gains(book_run):
 
 
 def test_chap3_l1_answers_the_books_problem(book_run):
-    """Ch.3 problem: L1 with λ chosen on validation data (3) beats the unregularized net, seed for seed (ours:
-    by 0.28-0.47 pp), and leaves many more input weights near zero (ours: 41-42% against 0.6%)."""
+    """Ch.3 problem: L1 with λ = 3, chosen on other seeds' validation accuracy (the next test), beats the
+    unregularized net on seeds 0-2, seed for seed (ours: by 0.28-0.47 pp), and leaves many more input weights near
+    zero (ours: 41-42% against 0.6%)."""
     for seed in SEEDS:
         results = book_run("chap3_l1", "default", seed)
         assert results["peak"]["accuracy"] > results["unregularized"]["peak"]["accuracy"]
         near_zero = results["near_zero"]
         assert near_zero["L1, λ = 3"] > 10 * near_zero["λ = 0"]
+
+
+def test_chap3_l1_lambda_is_chosen_on_seeds_the_check_does_not_train(mnist, tmp_path):
+    """L1's λ is the sweep's best mean validation accuracy over seeds 3-5, not seeds 0-2 that confirm it above.
+    Ours (python -m repro.run chap3_l1 --variant sweep --seed 3 4 5): λ = 0 96.10, 0.1 96.15, 0.3 96.23, 1 96.30,
+    3 96.43, 10 95.87 (the mean of the three); seeds 0-2 had chosen 3 too."""
+    run_seeds("chap3_l1", "sweep", chap3_l1.VARIANTS["sweep"], mnist, tmp_path, chap3_l1.CHOOSING_SEEDS)
+    peaks = {}  # λ: each seed's peak validation accuracy (the sweep's run and its sub-folders, one λ each)
+    for path in tmp_path.glob("chap3_l1/**/results.json"):
+        results = read_json(path)
+        peaks.setdefault(results["config"]["lmbda"], []).append(results["peak"]["accuracy"])
+    mean_peaks = {lmbda: statistics.fmean(seeds) for lmbda, seeds in peaks.items()}
+    assert max(mean_peaks, key=mean_peaks.get) == chap3_l1.CONFIG.lmbda, mean_peaks
 
 
 def test_chap3_three_learning_rates_as_the_book_describes(book_run):
