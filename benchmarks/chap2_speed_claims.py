@@ -110,8 +110,8 @@ def claim_2_2(sizes, m, data, args):
 
 
 def multiply_adds(sizes, m, backprop):
-    """Return the multiply-adds of the products, m examples: forward Σ wˡaˡ⁻¹; backprop adds BP4's δˡ(aˡ⁻¹)ᵀ and
-    BP2's (wˡ)ᵀδˡ (not for the first layer). The book's "two forward passes" is this count: ~2.01 here."""
+    """Return the multiply-adds of the products for m examples: forward Σ wˡaˡ⁻¹; backprop adds BP4's
+    δˡ(aˡ⁻¹)ᵀ and BP2's (wˡ)ᵀδˡ (not for the first layer). The book's "two forward passes" is this count."""
     forward = m * sum(n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
     return forward * (3 if backprop else 1) - (m * sizes[0] * sizes[1] if backprop else 0)
 
@@ -136,9 +136,9 @@ def main():
     data = load_mnist()
     with torch.no_grad(), threadpool_limits(1):  # BP1–BP4 by hand: no graph to record
         blas = ", ".join(f"{info['internal_api']} {info['version']}" for info in threadpool_info())
-        print(f"{date.today()}, {platform.node()}, {platform.processor() or platform.machine()}; NumPy {np.__version__} "
-              f"({blas}), torch {torch.__version__}; one thread each; real MNIST training images; fastest of "
-              f"{args.tries} calls taking turns. Band [√2, 2√2] = [{BAND[0]:.3f}, {BAND[1]:.3f}]: nearer 2 than 1 or 4 (log scale)\n")
+        print(f"{date.today()}, {platform.node()}, {platform.machine()}; NumPy {np.__version__} ({blas}), "
+              f"torch {torch.__version__}; one thread each; real MNIST training images; fastest of {args.tries} "
+              f"calls taking turns. Band [√2, 2√2] = [{BAND[0]:.3f}, {BAND[1]:.3f}]: nearer 2 than 1 or 4 (log scale)\n")
         print("| claim | book | net, what is timed (a / b) | multiply-adds a / b | ours NumPy float64 | ours torch "
               "float32 | in band (NumPy/torch) |\n|---|---|---|---|---|---|---|")
         for sizes in NETS:  # the loop and the matrix do the same products
@@ -147,7 +147,8 @@ def main():
         for sizes in (*NETS, MILLION):
             for m in (1, 10):
                 arithmetic = multiply_adds(sizes, m, True) / multiply_adds(sizes, m, False)
-                row("2.2", f"{list(sizes)}, m = {m}: backprop / forward pass", arithmetic, *claim_2_2(sizes, m, data, args))
+                row("2.2", f"{list(sizes)}, m = {m}: backprop / forward pass", arithmetic,
+                    *claim_2_2(sizes, m, data, args))
 
 
 if __name__ == "__main__":

@@ -27,8 +27,9 @@ def test_the_books_forward_differences_take_one_pass_per_weight_and_agree(mnist)
 
 
 def test_the_books_matrix_form_gives_the_per_example_loops_gradient(mnist):
-    """Ch.2's problem, NumPy float64, [784, 30, 10] and [784, 30, 30, 10], m = 10 real images: X = [x₁ … xₘ]
-    through BP1–BP4 once gives network.py's Σₓ ∇C_x to 1e-12, and the same SGD step (the speed benchmark's two sides)."""
+    """Ch.2's problem, NumPy float64, [784, 30, 10] and [784, 30, 30, 10], 10 real images: X = [x₁ … xₘ]
+    through BP1–BP4 once gives network.py's Σₓ ∇C_x to 1e-12, and the same SGD step: the two sides of
+    benchmarks/chap2_speed_claims.py compute the same thing."""
     rng = np.random.default_rng(0)
     xs, ys = mnist.training.images[:10].double().numpy(), mnist.training.one_hot()[:10].double().numpy()
     for sizes in ((784, 30, 10), (784, 30, 30, 10)):
