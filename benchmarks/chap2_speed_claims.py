@@ -67,7 +67,8 @@ def torch_update_mini_batch(network, x, y, eta, per_example):
     """One SGD step of the project's net: Σₓ of backprop over the rows one at a time (network.py's loop), or once."""
     parts = [(x[k:k + 1], y[k:k + 1]) for k in range(len(x))] if per_example else [(x, y)]
     grads = [[*nabla_w, *nabla_b] for nabla_w, nabla_b, _ in (network.backprop(xk, yk) for xk, yk in parts)]
-    for parameter, nabla in zip([*network.weights, *network.biases], map(sum, zip(*grads))):
+    nablas = map(sum, zip(*grads)) if per_example else grads[0]  # the matrix form has nothing to add up
+    for parameter, nabla in zip([*network.weights, *network.biases], nablas):
         parameter.sub_(nabla, alpha=eta / len(x))
 
 
