@@ -36,6 +36,7 @@ test-full: setup  ## every experiment over seeds 0-2, held to its band (hours)
 benchmark: setup  ## seconds per epoch of each backend and per seed side by side, tables as in the README
 	$(PY) benchmarks/epoch_speed.py
 	$(PY) benchmarks/conv_speed.py
+	$(PY) benchmarks/chap2_speed_claims.py
 	$(PY) benchmarks/seeds_speed.py --compile
 
 report: setup  ## the book's numbers beside ours, from $(LOGDIR)/

@@ -92,8 +92,8 @@ def test_backprop_equals_the_books_per_example_algorithm():
     weights = [w.detach().numpy() for w in network.weights]
     biases = [b.detach().numpy().reshape(-1, 1) for b in network.biases]
     for l in range(2):
-        per_example = [numpy_reference.backprop_one_example(weights, biases, xi.reshape(-1, 1), yi.reshape(-1, 1),
-                                                            numpy_reference.quadratic_delta)
+        per_example = [numpy_reference.backprop(weights, biases, xi.reshape(-1, 1), yi.reshape(-1, 1),
+                                                numpy_reference.quadratic_delta)
                        for xi, yi in zip(x.numpy(), y.numpy())]
         np.testing.assert_allclose(nabla_w[l].numpy(), sum(p[0][l] for p in per_example), rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(nabla_b[l].numpy(), sum(p[1][l] for p in per_example).ravel(),
