@@ -28,7 +28,7 @@ from tests.test_experiments import QUICK, QUICK_SEED
 CHANCE = 14.0
 CHANCE_LEVEL = [(name, variant) for name, variant in QUICK
                 if load_experiment(name).EXPECTED[variant].quick_band[0] <= CHANCE
-                and isinstance(load_experiment(name).VARIANTS[variant], SGDConfig)]  # chap1_baselines' guess: no gradient
+                and isinstance(load_experiment(name).VARIANTS[variant], SGDConfig)]  # not chap1_baselines' guess
 STEP = 1e-4  # ‖εg‖, how far p moves each way
 # |ratio − 1| of the correct equations, seeds 1-5 of every variant here (float64, STEP 1e-4): at most 1.6e-8
 # (η = 0.001's w¹, seed 3), and falling as STEP² (1.6e-6 at STEP 1e-3); seed 0 at most 1.2e-8.
@@ -50,24 +50,23 @@ def first_mini_batch(cfg, training, seed):
 
 @torch.no_grad()
 def descent_ratios(cfg, training, seed, backend):
-    """Return {parameter: (C(p + εg) − C(p − εg)) / (2ε‖g‖²)}, g the backend's gradient; 1 where g is C's."""
+    """Return {parameter: (C(p + εg) − C(p − εg)) / (2ε‖g‖²)}, g the backend's gradient: 1 for C's."""
     network, x, y = first_mini_batch(cfg, training, seed)
     if backend == "manual":
         nabla_w, nabla_b, _ = network.backprop(x, y)
     else:
         nabla_w, nabla_b, _ = gradient_by_engine(network, x, y, None, backend)
-    cost = lambda: network.cost_function.fn(network(x, ops=AUTOGRAD), y).sum().item()  # noqa: E731
+    names = [f"w{l}" for l in range(1, len(nabla_w) + 1)] + [f"b{l}" for l in range(1, len(nabla_b) + 1)]
     ratios = {}
-    for name, p, g in zip([f"w{l}" for l in range(1, len(nabla_w) + 1)] + [f"b{l}" for l in range(1, len(nabla_b) + 1)],
-                          network.weights + network.biases, nabla_w + nabla_b):
+    for name, p, g in zip(names, network.weights + network.biases, nabla_w + nabla_b):
         squared, p0 = float((g * g).sum()), p.clone()
         eps = STEP / squared ** 0.5
-        p.copy_(p0 + eps * g)
-        above = cost()
-        p.copy_(p0 - eps * g)
-        below = cost()
+        costs = []
+        for sign in (1, -1):
+            p.copy_(p0 + sign * eps * g)
+            costs.append(network.cost_function.fn(network(x, ops=AUTOGRAD), y).sum().item())
         p.copy_(p0)
-        ratios[name] = (above - below) / (2 * eps * squared)
+        ratios[name] = (costs[0] - costs[1]) / (2 * eps * squared)
     return ratios
 
 
