@@ -27,6 +27,8 @@ class Expected:
     statistic: str = "mean"  # "mean" of the per-seed peaks, or "best" where the book reports best-of-runs
     quick: dict = field(default_factory=dict)  # config overrides of the fast-tier run (make test)
     quick_band: tuple = ()  # (low, high) of that run's peak accuracy, from ≥ 5 seeds of ours
+    # A quick band that reaches down to chance (floor ≤ 14%) passes a broken backprop too: tests/test_chance_guards.py
+    # checks that variant's gradient beside it.
     note: str = ""  # what the CLI says when a run of the book's configuration ends > 2 pp below the book
     unreproduced: str = ""  # where our seeds do not bear the book's number out: how far, in numbers (pytest -m full
     #                         then expects the band to fail: a strict xfail, which fails once the runs agree)
