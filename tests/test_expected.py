@@ -8,13 +8,14 @@ from repro.results import chosen_on_validation
 
 
 def run(seed, test, validation, epochs=3):
-    """Return a results.json of network3's kind: test accuracy ``test`` at its best validation epoch (the last)."""
+    """Return a results.json of network3's kind: accuracy ``test`` at its best validation epoch (the last)."""
     return {"seed": seed, "peak": {"epoch": epochs - 1, "accuracy": test},
             "epochs": [{"accuracy/validation": validation - 0.5}] * (epochs - 1) + [{"accuracy/validation": validation}]}
 
 
 # Seed 0 has the best test accuracy, seed 2 the best validation: the book's protocol reports seed 2's test.
-RUNS = [run(0, test=99.50, validation=99.10), run(1, test=99.20, validation=99.25), run(2, test=99.30, validation=99.40)]
+RUNS = [run(0, test=99.50, validation=99.10), run(1, test=99.20, validation=99.25),
+        run(2, test=99.30, validation=99.40)]
 
 
 def test_the_best_of_three_is_the_run_of_best_validation_not_of_best_test():
@@ -24,7 +25,8 @@ def test_the_best_of_three_is_the_run_of_best_validation_not_of_best_test():
 
 def test_a_tie_on_validation_goes_to_the_lowest_seed_whatever_the_order():
     """The book does not say how it broke ties; the lowest seed never looks at the test set."""
-    tied = [run(2, test=99.60, validation=99.40), run(1, test=99.20, validation=99.40), run(0, test=99.0, validation=99.1)]
+    tied = [run(2, test=99.60, validation=99.40), run(1, test=99.20, validation=99.40),
+            run(0, test=99.0, validation=99.1)]
     assert chosen_on_validation(tied)["seed"] == 1
     assert chosen_on_validation(list(reversed(tied)))["seed"] == 1
 
@@ -34,7 +36,8 @@ def test_the_band_holds_the_chosen_run_not_the_best_test():
     (99.50) would have held it."""
     relu = chap6_conv.EXPECTED["relu"]
     assert not relu.band_failures(RUNS)
-    low = [run(0, test=99.50, validation=99.10), run(1, test=98.70, validation=99.45), run(2, test=99.0, validation=99.2)]
+    low = [run(0, test=99.50, validation=99.10), run(1, test=98.70, validation=99.45),
+           run(2, test=99.0, validation=99.2)]
     assert relu.band_failures(low) == ["validation 98.70 is not within 0.5 pp of the book's 99.23"]
 
 

@@ -44,7 +44,8 @@ def claim(rung, over, words):
     if (rung, over) in NOT_REPRODUCED:
         numbers = " against ".join(f"{name} {ours(name):.2f}" if recorded("chap6_conv", name) else f"{name} not yet run"
                                    for name in (rung, over))
-        marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"not reproduced by our records: {numbers} (Ch.6: {words})")]
+        reason = f"not reproduced by our records: {numbers} (Ch.6: {words})"
+        marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)]
     return pytest.param(rung, over, words, marks=marks, id=f"{rung}-over-{over}")
 
 
