@@ -37,7 +37,8 @@ VARIANTS = {
 # learning slowdown (Ch.3, "The cross-entropy cost function"). Most recover. After 30 epochs 5 of 64
 # (7.8%) are still stuck, peaking at 86.09-86.77% with that digit never (3 runs) or almost never
 # (2 runs) predicted; the other 59 peak at 94.81-95.67%. That is why Ch.1 reports the best of three
-# runs, so the book's number is compared with the best of our 3 seeds: over the 21 triples 3k..3k+2
+# runs, so the book's number is compared with the best of our 3 seeds (by test: network.py evaluates only the test
+# set, so Ch.1's best of three can only be chosen on it, unlike Ch.6's): over the 21 triples 3k..3k+2
 # the best ranges 94.91-95.67 (seeds 0-2: 94.91, as two of them are stuck).
 EXPECTED = {
     "default": Expected(

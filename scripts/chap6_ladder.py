@@ -335,7 +335,7 @@ def table(results=RESULTS):
             continue
         peaks = [record["peak"]["accuracy"] for record in records]
         chosen = chosen_on_validation(records)
-        verdict = "**out**" if expected.band_failures(peaks) else "holds"
+        verdict = "—" if not expected.has_band else "**out**" if expected.band_failures(records) else "holds"
         minutes = max(record["wall_time_s"] for record in records) / 60
         rows.append(f"| {rung} | {expected.book}% | {', '.join(f'{peak:.2f}' for peak in peaks)} | "
                     f"{chosen['peak']['accuracy']:.2f} (seed {chosen['seed']}) | {verdict} | "

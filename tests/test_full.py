@@ -1,9 +1,12 @@
 """The book's configurations, 3 seeds each: ``pytest -m full`` (not in CI).
 
 Each (experiment, variant) in an EXPECTED runs its book configuration with seeds 0, 1, 2,
-side by side as ``python -m repro.run NAME --seed 0 1 2`` trains them, and holds the per-seed peaks to EXPECTED[variant]: the mean (or, where the book reports
-the best of several runs, the best) within ``within`` points of the book, and every seed
-inside ``seed_band`` (the only check for an exercise the book gives no number for). The
+side by side as ``python -m repro.run NAME --seed 0 1 2`` trains them, and holds the runs to EXPECTED[variant]:
+the mean of the per-seed peaks (or, where the book reports the best of three, the best: Ch.1's by
+test, the only split network.py evaluates; Ch.6's the test accuracy of the run of best validation)
+within ``within`` points of the book, and every seed inside ``seed_band`` (the only check for an
+exercise the book gives no number for). A rung with no band yet (Ch.6's 250,000-image rungs
+before their records) is skipped, not trained, saying "not yet run". The
 bands' provenance is written beside them in the experiment files. The tests after that
 check the book's qualitative claims on the same runs.
 
@@ -20,6 +23,7 @@ import pytest
 from experiments import (chap3_l1, chap3_multiple_eta, chap3_weight_init, chap5_vanishing_gradient,
                          rnn_sequential_mnist, seeds_what_it_learned)
 from repro.readback import read_json
+from repro.results import chosen_on_validation
 from repro.runs import load_experiment
 from tests.conftest import SEEDS
 from tests.test_experiments import WITH_EXPECTED, run_seeds
@@ -36,8 +40,11 @@ def held_to_the_book(name, variant):
 @pytest.mark.parametrize("name, variant", [held_to_the_book(name, variant) for name, variant in WITH_EXPECTED])
 def test_book_configuration_over_three_seeds(name, variant, book_run):
     expected = load_experiment(name).EXPECTED[variant]
-    peaks = [book_run(name, variant, seed)["peak"]["accuracy"] for seed in SEEDS]
-    assert not expected.band_failures(peaks), (peaks, expected.band_failures(peaks))
+    if not expected.has_band:
+        pytest.skip(f"{name} {variant}: {expected.why}")
+    runs = [book_run(name, variant, seed) for seed in SEEDS]
+    failures = expected.band_failures(runs)
+    assert not failures, ([run["peak"]["accuracy"] for run in runs], failures)
 
 
 def test_chap3_overfitting_test_cost_bottoms_out_early(book_run):
@@ -149,13 +156,15 @@ def test_chap6_tanh_trains_a_little_faster_and_ends_alike(book_run):
 
     Faster: after the first epoch, tanh's validation accuracy is ahead of the sigmoid net's,
     seed for seed (ours, seeds 0-2: 97.61, 97.78, 97.43 against 93.17, 92.53, 92.77). Alike:
-    the best of three within 0.3 pp (ours: 98.97 against 98.99).
+    the best of three, each chosen on validation as Ch.6 reports, within 0.3 pp (ours, test at
+    each seed's best validation: 98.97, 98.95, 98.91 against 98.99, 98.96, 98.97, so within 0.08
+    whichever seeds validation chooses).
     """
     tanh = [book_run("chap6_conv", "tanh", seed) for seed in SEEDS]
     sigmoid = [book_run("chap6_conv", "conv2", seed) for seed in SEEDS]
     for ours, reference in zip(tanh, sigmoid):
         assert ours["epochs"][0]["accuracy/validation"] > reference["epochs"][0]["accuracy/validation"]
-    best = [max(results["peak"]["accuracy"] for results in runs) for runs in (tanh, sigmoid)]
+    best = [chosen_on_validation(runs)["peak"]["accuracy"] for runs in (tanh, sigmoid)]
     assert abs(best[0] - best[1]) <= 0.3, best
 
 
@@ -168,6 +177,14 @@ def test_chap1_the_best_run_has_about_9129_right_after_one_epoch(book_run):
     runs = [book_run("chap1_network", "default", seed) for seed in SEEDS]
     best = max(runs, key=lambda results: results["peak"]["accuracy"])
     assert abs(best["epochs"][0]["correct/test"] - 9129) <= 100, [run["epochs"][0]["correct/test"] for run in runs]
+
+
+def test_chap6_expanding_the_training_data_beats_the_relu_net(book_run):
+    """Ch.6, 6.7 over 6.6: "this almost trivial change gives a substantial improvement in classification
+    accuracy" (99.37 against 99.23). Each rung's best of three chosen on validation, as the book reports them."""
+    expanded, relu = ([book_run("chap6_conv", variant, seed) for seed in SEEDS] for variant in ("expanded", "relu"))
+    ours = [chosen_on_validation(runs)["peak"]["accuracy"] for runs in (expanded, relu)]
+    assert ours[0] > ours[1], ours
 
 
 def test_chap1_a_larger_learning_rate_learns_better(book_run):

@@ -3,13 +3,17 @@
 The records (results/chap6_conv/<rung>/seed<k>.json) were made on a lent GPU by
 scripts/chap6_ladder.py; these checks read them in seconds, so they run in ``make test``. A
 rung no window has recorded yet is skipped, saying how to make it (README, "A GPU window").
+Each rung is compared as the book reports it: the best of three chosen on validation (the
+ensemble: the mean of our three votes, EXPECTED["ensemble"]). A claim our records do not bear
+out is in NOT_REPRODUCED: it fails, as an expected failure whose reason gives our numbers; the
+README says so with them. No band is widened to make it pass.
 """
 
 import pytest
 import torch
 
 from experiments import chap6_conv
-from repro.results import chosen_on_validation, recorded
+from repro.results import recorded
 from repro.runs import is_book_configuration
 
 GPU_RUNGS = [name for name, cfg in chap6_conv.VARIANTS.items() if cfg.expanded]
@@ -22,9 +26,27 @@ def records_of(rung):
     return records
 
 
-def chosen(rung):
-    """Return the test accuracy Ch.6 would report of our seeds 0-2: the run chosen on validation."""
-    return chosen_on_validation(records_of(rung))["peak"]["accuracy"]
+def ours(rung):
+    """Return the number of our seeds 0-2 of a rung that the book's number is compared with (EXPECTED's statistic)."""
+    return chap6_conv.EXPECTED[rung].compared(records_of(rung))
+
+
+NOT_REPRODUCED = {("fc300", "expanded")}  # claims our records do not bear out (README, "A GPU window")
+
+
+def claim(rung, over, words):
+    """Return the check that ``rung`` beats ``over``, the rung it builds on, as the book's ``words`` say it does.
+
+    A claim in NOT_REPRODUCED is an expected failure (strict: a record that bears it out fails
+    the check, to be moved out of the set), its reason our numbers.
+    """
+    marks = []
+    if (rung, over) in NOT_REPRODUCED:
+        numbers = " against ".join(f"{name} {ours(name):.2f}" if recorded("chap6_conv", name) else f"{name} not yet run"
+                                   for name in (rung, over))
+        reason = f"not reproduced by our records: {numbers} (Ch.6: {words})"
+        marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)]
+    return pytest.param(rung, over, words, marks=marks, id=f"{rung}-over-{over}")
 
 
 @pytest.mark.parametrize("rung", GPU_RUNGS)
@@ -35,24 +57,43 @@ def test_a_recorded_rung_is_the_books_configuration_inside_its_band(rung):
         assert record["status"] == "finished" and record["seed"] == seed, f"{where}: {record['status']}"
         assert is_book_configuration(record["config"], chap6_conv.VARIANTS[rung]), f"{where}: not the book's"
         assert len(record["epochs"]) == (1 if rung == "ensemble" else record["config"]["epochs"]), where
-    failures = chap6_conv.EXPECTED[rung].band_failures([record["peak"]["accuracy"] for record in records])
+    failures = chap6_conv.EXPECTED[rung].band_failures(records)
     assert not failures, f"results/chap6_conv/{rung}/: {'; '.join(failures)}"
 
 
 def test_expanding_the_training_data_beats_the_relu_net_it_builds_on():
-    """6.7 against 6.6: 99.37 against 99.23. Ours chosen on validation against the best of relu's three."""
-    assert chosen("expanded") > max(chap6_conv.ON_THE_CPU["relu"])
+    """6.7 over 6.6, 99.37 against 99.23: "this almost trivial change gives a substantial improvement in
+    classification accuracy". relu's CPU seeds were typed without validation (ON_THE_CPU): ahead of every one
+    of them is ahead of whichever validation chooses (tests/test_full.py chooses it, from relu's own runs)."""
+    assert ours("expanded") > max(chap6_conv.ON_THE_CPU["relu"])
+
+
+@pytest.mark.parametrize("rung, over, words", [
+    # 6.8, 99.46 and 99.43 against 99.37: "That's interesting, but not really a convincing win over the earlier result"
+    claim("fc300", "expanded", "99.46 ... not really a convincing win over the earlier result (99.37 percent)"),
+    claim("fc1000", "expanded", "99.43 ... not really a convincing win over the earlier result (99.37 percent)"),
+    # 6.9, an extra FC layer on each width, 99.43, 99.48, 99.47: "Again, the expanded net isn't helping so much";
+    # "That's encouraging, but still falls short of a really decisive win"
+    claim("double_fc", "expanded", "a test accuracy of 99.43 percent. Again, the expanded net isn't helping so much"),
+    claim("double_fc300", "fc300", "99.48 ... That's encouraging, but still falls short of a really decisive win"),
+    claim("double_fc1000", "fc1000", "99.47 ... That's encouraging, but still falls short of a really decisive win"),
+    # 6.10, 99.60: "a substantial improvement over our earlier results, especially our main benchmark, the
+    # network with 100 hidden neurons, where we achieved 99.37 percent"; it is double_fc1000 with dropout
+    *[claim("dropout", earlier, "99.60 percent, which is a substantial improvement over our earlier results")
+      for earlier in ("expanded", "fc300", "fc1000", "double_fc", "double_fc300", "double_fc1000")],
+    # 6.11, 99.67: "An easy way to improve performance still further ... it does in fact yield further improvements"
+    claim("ensemble", "dropout", "it does in fact yield further improvements: we end up with 99.67 percent"),
+])
+def test_each_rung_improves_on_the_one_it_builds_on(rung, over, words):
+    """Ch.6's ladder, each rung against the one it builds on, as the book states it (``words``)."""
+    assert ours(rung) > ours(over), f"{rung} {ours(rung):.2f} against {over} {ours(over):.2f}; book: {words}"
 
 
 @pytest.mark.parametrize("rung", ["fc300", "fc1000", "double_fc", "double_fc300", "double_fc1000"])
 def test_a_wider_or_extra_fully_connected_layer_is_no_convincing_win(rung):
-    """6.8-6.9: 99.43-99.48 against 99.37, "not really a convincing win": within 0.3 pp of expanded's."""
-    assert abs(chosen(rung) - chosen("expanded")) <= 0.3
-
-
-def test_dropout_is_a_substantial_improvement_over_the_expanded_net():
-    """6.10 against 6.7: 99.60 against 99.37."""
-    assert chosen("dropout") > chosen("expanded")
+    """6.8-6.9: 99.43-99.48 against 99.37, "not really a convincing win", "falls short of a really decisive win":
+    within 0.3 pp of expanded's."""
+    assert abs(ours(rung) - ours("expanded")) <= 0.3
 
 
 def test_the_ensembles_vote_beats_its_members(mnist):
