@@ -84,16 +84,17 @@ EXPECTED = {
     "conv1": on_the_cpu("conv1", 98.78, 'Ch.6: "That gets us to 98.78 percent accuracy"'),
     "omit_fc": no_book_number('Ch.6: exercise, "What classification accuracy do you get if you omit the '
                               'fully-connected layer"', ON_THE_CPU["omit_fc"]),
-    # Quick tier, 2 epochs on all 50,000 images (about 45 s), seeds 1-5: 96.37, 96.99, 95.70, 96.00,
-    # 96.52 -> ± 1 pp around that range. One epoch is no quick test: the sigmoid net sits at 9.9%
+    # Quick tier, 2 epochs on all 50,000 images (about 45 s), seeds 1-5: 96.38, 96.97, 95.71, 95.98,
+    # 96.51 with network3's max-pool gradient (96.37, 96.99, 95.70, 96.00, 96.52 before) -> ± 1 pp around that range. One epoch is no quick test: the sigmoid net sits at 9.9%
     # for a seed-dependent 1,000-3,000 steps before it learns, so epoch 0 ranges 80.7-92.6%.
     "conv2": replace(on_the_cpu("conv2", 99.06, 'Ch.6: "we\'re now at 99.06 percent classification accuracy"'),
                      quick=dict(epochs=2), quick_band=(94.7, 98.0)),
     "tanh": no_book_number('Ch.6: problem, "the tanh networks train a little faster, but the final accuracies '
                            'are very similar"', ON_THE_CPU["tanh"]),
-    # Quick tier, 1 epoch on the first 10,000 images, seeds 1-5: 93.28, 94.63, 94.35, 93.84, 92.45 -> range ± ~1 pp.
+    # Quick tier, 1 epoch on the first 10,000 images, seeds 1-5, with network3's max-pool gradient (every tie):
+    # 93.70, 93.75, 94.28, 93.66, 93.53 -> [min - 1, max + 1] (before it, one max: 93.28-94.63, band [91.4, 95.7]).
     "relu": replace(on_the_cpu("relu", 99.23, 'Ch.6: "a classification accuracy of 99.23 percent"'),
-                    quick=dict(epochs=1, train_size=10_000), quick_band=(91.4, 95.7)),
+                    quick=dict(epochs=1, train_size=10_000), quick_band=(92.5, 95.3)),
     "expanded": on_a_gpu("expanded", 99.37, 'Ch.6: "I obtained a 99.37 percent training accuracy" (sic: test)'),
     "fc300": on_a_gpu("fc300", 99.46, 'Ch.6: "obtaining results of 99.46 and 99.43 percent"'),
     "fc1000": on_a_gpu("fc1000", 99.43, 'Ch.6: "obtaining results of 99.46 and 99.43 percent"'),
