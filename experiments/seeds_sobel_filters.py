@@ -29,13 +29,15 @@ VARIANTS = {"default": CONFIG}
 # Ours, seeds 0-2 side by side (python -m repro.run seeds_sobel_filters --seed 0 1 2: 4.6 min), test accuracy at the
 # best validation epoch 97.83, 97.84, 97.75; median edge-likeness 0.71, 0.72, 0.74 at initialisation and 0.94, 0.95,
 # 0.94 trained, the most edge-like kernels 0.97-0.99. After 1 epoch on 5,000 images (seeds 0-5): 57.68, 62.90, 56.35,
-# 65.47, 49.47, 62.75%, edge-likeness up by 0.13, 0.12, 0.11, 0.12, 0.06, 0.10. (Random 9-weight windows already
+# 65.47, 49.47, 62.75%, edge-likeness up by 0.13, 0.12, 0.11, 0.12, 0.06, 0.10. The quick band is set from seeds 1-5
+# alone (CI runs seed 0), measured again with network3's max-pool gradient (every tie): 62.86, 56.33, 65.49, 49.59,
+# 62.77 -> [min - 1, max + 1]. (Random 9-weight windows already
 # reach 0.7: the measure's floor; what training adds is smooth ramps, which is what a Sobel kernel is.)
 EXPECTED = {
     "default": Expected(
         book=None, source="chap6_conv's conv1 for 5 epochs: no book number (issue #13)", within=0.0,
         seed_band=(96.7, 98.9), why="no book number: every seed within our seeds 0-2's 97.75-97.84 ± 1 pp",
-        quick=dict(epochs=1, train_size=5000), quick_band=(48.5, 66.5),
+        quick=dict(epochs=1, train_size=5000), quick_band=(48.6, 66.5),
     ),
 }
 EDGE_GAIN = 0.03  # after 1 epoch on 5,000 images the median edge-likeness rises ≥ this (ours: 0.06-0.13, six seeds)
