@@ -1,4 +1,4 @@
-"""The book's numbers beside ours: ``python -m repro.report [LOGDIR]``.
+"""The book's numbers beside ours: ``python -m repro.report [LOGDIR]``; ``--record PATH …`` records runs.
 
 Each experiment states, in ``EXPECTED``, the book's number, where the book says it,
 and the bands our tests hold it to. This module reads every finished results.json
@@ -14,8 +14,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from repro.expected import Headline
-from repro.results import chosen_on_validation, validation_of
-from repro.runs import experiment_names, is_book_configuration, load_experiment, overrides
+from repro.results import RecordRefused, chosen_on_validation, record_runs, validation_of
+from repro.runs import UsageError, experiment_names, is_book_configuration, load_experiment, overrides
 
 
 FULL_TIER_SEEDS = (0, 1, 2)  # the seeds tests/test_full.py runs
@@ -189,13 +189,22 @@ def diverged_runs(runs):
 
 
 def main(argv):
+    """``python -m repro.report [LOGDIR]`` prints the table; ``--record PATH …`` copies finished runs into results/."""
     try:
+        if argv[:1] == ["--record"]:
+            if not argv[1:]:
+                raise ReportError("--record takes run folders or folders of them, e.g. --record logs")
+            print("\n".join(record_runs(argv[1:])))
+            return
         if len(argv) > 1:
             raise ReportError(f"takes one folder of runs, got {len(argv)}: {' '.join(argv)}")
         print(report(*argv))
-    except ReportError as error:
+    except (ReportError, UsageError) as error:
         print(f"python -m repro.report: error: {error}", file=sys.stderr)
         sys.exit(2)
+    except RecordRefused as error:
+        print(f"python -m repro.report: {error}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
