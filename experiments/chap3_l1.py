@@ -110,6 +110,7 @@ def run(cfg, data, logs):
         if cfg.sweep:
             peaks = {float(name[5:]): max(row["accuracy/validation"] for row in rows) for name, rows in sibling.items()}
             peaks[cfg.lmbda] = max(row["accuracy/validation"] for row in history)
+            log.extra["peak_by_lmbda"] = {f"{lmbda:g}": peak for lmbda, peak in sorted(peaks.items())}
             log.figure("sweep", sweep_figure(peaks, f"L1's λ on validation data, seed {log.seed}"))
             continue
         layers = {f"L1, λ = {cfg.lmbda:g}": first_layer(log.run_dir),
