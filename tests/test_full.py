@@ -1,7 +1,8 @@
 """The book's configurations, 3 seeds each: ``pytest -m full`` (not in CI).
 
-Each (experiment, variant) in an EXPECTED runs its book configuration with seeds 0, 1, 2,
-side by side as ``python -m repro.run NAME --seed 0 1 2`` trains them, and holds the runs to EXPECTED[variant]:
+Each (experiment, variant) in an EXPECTED reads its committed records of seeds 0, 1, 2 under
+results/ (``python -m repro.report --record``), or, lacking one, runs its book configuration with
+them, side by side as ``python -m repro.run NAME --seed 0 1 2`` trains them, and holds the runs to EXPECTED[variant]:
 the mean of the per-seed peaks (or, where the book reports the best of three, the best: Ch.1's by
 test, the only split network.py evaluates; Ch.6's the test accuracy of the run of best validation)
 within ``within`` points of the book, and every seed inside ``seed_band`` (the only check for an
@@ -10,7 +11,7 @@ before their records) is skipped, not trained, saying "not yet run". The
 bands' provenance is written beside them in the experiment files. The tests after that
 check the book's qualitative claims on the same runs.
 
-Chapters 1-5 with chapter 6's shallow rung take about 23 minutes on the 2-core CPU. Chapter 6 (``-k chap6``) runs on
+Trained, chapters 1-5 with chapter 6's shallow rung take about 23 minutes on the 2-core CPU. Chapter 6 (``-k chap6``) runs on
 CUDA when there is one, the data resident on the GPU; without one, its CPU rungs (shallow,
 conv1, omit_fc, conv2, tanh, relu: 1.5-30 minutes a run) take about 4.5 hours, and the rungs
 on the 250,000-image set are skipped, each saying so.
