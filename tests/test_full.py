@@ -23,8 +23,7 @@ import pytest
 
 from experiments import (chap3_l1, chap3_multiple_eta, chap3_weight_init, chap5_vanishing_gradient,
                          rnn_sequential_mnist, seeds_what_it_learned)
-from repro.readback import read_json
-from repro.results import chosen_on_validation
+from repro.results import chosen_on_validation, recorded
 from repro.runs import load_experiment
 from tests.conftest import SEEDS
 from tests.test_experiments import WITH_EXPECTED, run_seeds
@@ -281,13 +280,13 @@ def test_chap3_l1_answers_the_books_problem(book_run):
 def test_chap3_l1_lambda_is_chosen_on_seeds_the_check_does_not_train(mnist, tmp_path):
     """L1's λ is the sweep's best mean validation accuracy over seeds 3-5, not seeds 0-2 that confirm it above.
     Ours (python -m repro.run chap3_l1 --variant sweep --seed 3 4 5): λ = 0 96.10, 0.1 96.15, 0.3 96.23, 1 96.30,
-    3 96.43, 10 95.87 (the mean of the three); seeds 0-2 had chosen 3 too."""
-    run_seeds("chap3_l1", "sweep", chap3_l1.VARIANTS["sweep"], mnist, tmp_path, chap3_l1.CHOOSING_SEEDS)
-    peaks = {}  # λ: each seed's peak validation accuracy (the sweep's run and its sub-folders, one λ each)
-    for path in tmp_path.glob("chap3_l1/**/results.json"):
-        results = read_json(path)
-        peaks.setdefault(results["config"]["lmbda"], []).append(results["peak"]["accuracy"])
-    mean_peaks = {lmbda: statistics.fmean(seeds) for lmbda, seeds in peaks.items()}
+    3 96.43, 10 95.87 (the mean of the three); seeds 0-2 had chosen 3 too. Read from the sweep's records where
+    they are committed, else trained."""
+    seeds = chap3_l1.CHOOSING_SEEDS
+    runs = recorded("chap3_l1", "sweep", seeds) or run_seeds("chap3_l1", "sweep", chap3_l1.VARIANTS["sweep"], mnist,
+                                                            tmp_path, seeds)
+    mean_peaks = {float(lmbda): statistics.fmean(run["peak_by_lmbda"][lmbda] for run in runs)
+                  for lmbda in runs[0]["peak_by_lmbda"]}
     assert max(mean_peaks, key=mean_peaks.get) == chap3_l1.CONFIG.lmbda, mean_peaks
 
 
