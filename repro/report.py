@@ -150,7 +150,8 @@ def band(expected, runs):
         return "no band: not yet recorded"
     if expected is None or len(full_tier) != len(FULL_TIER_SEEDS):
         return "—"
-    verdict = "holds" if not expected.band_failures(full_tier) else "**out**"
+    verdict = ("holds" if not expected.band_failures(full_tier) else
+               "**not reproduced** (as EXPECTED says)" if expected.unreproduced else "**out**")
     seeds = f"seeds in {list(expected.seed_band)}"
     if expected.book is None:
         return f"{verdict}: {seeds} (no book number)"

@@ -5,7 +5,7 @@ from dataclasses import asdict
 
 import pytest
 
-from experiments import chap6_conv
+from experiments import chap1_learning_rates, chap6_conv
 from repro.report import report, seeds_line
 
 
@@ -71,3 +71,17 @@ def test_the_clis_closing_line_names_the_run_chosen_on_validation():
             for seed, (test, validation) in enumerate([(99.5, 99.1), (99.2, 99.25), (99.3, 99.4)])]
     line = seeds_line(runs, chap6_conv.EXPECTED["relu"])
     assert "chosen on validation 99.30 (seed 2, validation 99.40)" in line and "best 99.50" not in line
+
+
+def test_a_band_our_seeds_do_not_reproduce_is_said_so_not_out(tmp_path):
+    """chap1_learning_rates η = 0.001: EXPECTED says our best of three misses the book's (``unreproduced``)."""
+    for seed, peak in zip((0, 1, 2), (21.82, 32.82, 15.54)):
+        run_dir = tmp_path / "chap1_learning_rates" / f"eta0.001__seed{seed}"
+        run_dir.mkdir(parents=True)
+        config = json.loads(json.dumps(asdict(chap1_learning_rates.VARIANTS["eta0.001"])))
+        (run_dir / "results.json").write_text(json.dumps({
+            "experiment": "chap1_learning_rates", "variant": "eta0.001", "seed": seed, "finished": True,
+            "config": config, "peak": {"epoch": 29, "accuracy": peak}, "epochs": [{}] * 30, "wall_time_s": 60.0,
+            "device": "cpu", "headline": "peak test accuracy"}))
+    row = rows_of(tmp_path)[0]["eta0.001"]
+    assert "**not reproduced** (as EXPECTED says): best 32.82 (book ± 6.0)" in row and "**out**" not in row
