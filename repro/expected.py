@@ -124,7 +124,7 @@ def from_records(experiment, variant, book, source, statistic="validation"):
         return Expected(book=book, source=source, within=None, seed_band=None, statistic=statistic,
                         why=f"not yet run: no band until seeds 0-2 are recorded under results/{experiment}/{variant}/ "
                             f"(README, 'A GPU window')")
-    where = f"{records[0]['recipe']['device']} (results/{experiment}/{variant}/)"
+    where = f"{records[0]['recipe'].get('device', records[0]['device'])} (results/{experiment}/{variant}/)"
     return best_of_three(book, source, recorded_seeds(records, where), statistic)
 
 
