@@ -86,9 +86,10 @@ EXPECTED = {
     "conv1": on_the_cpu("conv1", 98.78, 'Ch.6: "That gets us to 98.78 percent accuracy"'),
     "omit_fc": no_book_number('Ch.6: exercise, "What classification accuracy do you get if you omit the '
                               'fully-connected layer"', ON_THE_CPU["omit_fc"]),
-    # Quick tier, 2 epochs on all 50,000 images (about 45 s), seeds 1-5: 96.38, 96.97, 95.71, 95.98,
-    # 96.51 with network3's max-pool gradient (96.37, 96.99, 95.70, 96.00, 96.52 before) -> ± 1 pp around that range. One epoch is no quick test: the sigmoid net sits at 9.9%
-    # for a seed-dependent 1,000-3,000 steps before it learns, so epoch 0 ranges 80.7-92.6%.
+    # Quick tier, 2 epochs on all 50,000 images (about 45 s), seeds 1-5: 96.38, 96.97, 95.71, 95.98, 96.51
+    # with network3's max-pool gradient (96.37, 96.99, 95.70, 96.00, 96.52 before) -> ± 1 pp around that range.
+    # One epoch is no quick test: the sigmoid net sits at 9.9% for a seed-dependent 1,000-3,000 steps before it
+    # learns, so epoch 0 ranges 80.7-92.6%.
     "conv2": replace(on_the_cpu("conv2", 99.06, 'Ch.6: "we\'re now at 99.06 percent classification accuracy"'),
                      quick=dict(epochs=2), quick_band=(94.7, 98.0)),
     "tanh": no_book_number('Ch.6: problem, "the tanh networks train a little faster, but the final accuracies '

@@ -71,7 +71,8 @@ def record_of(run_dir):
     results = read_results(run_dir)
     name, variant, seed = results.get("experiment"), results.get("variant"), results.get("seed")
     if results.get("status") != "finished" or results.get("finished") is not True:
-        resume = "" if results.get("status") == "diverged" else f"; resume it first: python -m repro.run --resume {run_dir}"
+        resume = ("" if results.get("status") == "diverged" else
+                  f"; resume it first: python -m repro.run --resume {run_dir}")
         raise RecordRefused(f"{run_dir} is {results.get('status', 'not started')}, not finished: only finished runs "
                             f"are recorded{resume}")
     if changed := overrides(results["config"], variant_config(experiment, name, variant)):
@@ -127,5 +128,6 @@ def write_record(record, results, lines):
         done = [line for line in lines if line.startswith(("recorded", "replaced"))]
         raise RecordRefused(f"cannot write {error.filename}: {error.strerror}; "
                             + ("; ".join(done) if done else "nothing was recorded")) from None
-    change = f" (peak {old['peak']['accuracy']} -> {record['peak']['accuracy']})" if old and "peak" in old and "peak" in record else ""
+    both = old and "peak" in old and "peak" in record
+    change = f" (peak {old['peak']['accuracy']} -> {record['peak']['accuracy']})" if both else ""
     return f"{'replaced' if old else 'recorded'} {path}{change}"
