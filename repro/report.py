@@ -192,6 +192,9 @@ def diverged_runs(runs):
 def main(argv):
     """``python -m repro.report [LOGDIR]`` prints the table; ``--record PATH …`` copies finished runs into results/."""
     try:
+        if argv[:1] in (["-h"], ["--help"]):
+            print(__doc__)
+            return
         if argv[:1] == ["--record"]:
             if not argv[1:]:
                 raise ReportError("--record takes run folders or folders of them, e.g. --record logs")

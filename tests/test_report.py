@@ -85,3 +85,9 @@ def test_a_band_our_seeds_do_not_reproduce_is_said_so_not_out(tmp_path):
             "device": "cpu", "headline": "peak test accuracy"}))
     row = rows_of(tmp_path)[0]["eta0.001"]
     assert "**not reproduced** (as EXPECTED says): best 32.82 (book ± 6.0)" in row and "**out**" not in row
+
+
+def test_help_prints_what_the_report_does(capsys):
+    from repro.report import main
+    main(["--help"])
+    assert "--record PATH" in capsys.readouterr().out
