@@ -27,10 +27,10 @@ $(STAMP): pyproject.toml
 run: setup  ## train the book's first network (Ch.1), seeds 0-2 side by side: the book reports the best of 3
 	$(PY) -m repro.run chap1_network --seed 0 1 2
 
-test: setup  ## the CI tier: exact maths, smoke runs, quick bands, faults (< 20 min)
+test: setup  ## the CI tier: exact maths, smoke runs, quick bands, faults, the records' checks (< 20 min)
 	$(PY) -m pytest -q
 
-test-full: setup  ## every experiment over seeds 0-2, held to its band (hours)
+test-full: setup  ## only the checks of results/: every band and claim of seeds 0-2 (seconds; in make test too)
 	$(PY) -m pytest -q -m full
 
 benchmark: setup  ## seconds per epoch of each backend and per seed side by side, tables as in the README

@@ -68,8 +68,9 @@ class Expected:
         peaks = [run["peak"]["accuracy"] for run in runs]
         return max(peaks) if self.statistic == "best" else statistics.fmean(peaks)
 
-    def band_failures(self, runs):
-        """Return what breaks the band for these runs (results.json dicts; empty when it holds)."""
+    def band_failures(self, runs, where=lambda seed: f"seed {seed}"):
+        """Return what breaks the band for these runs (results.json dicts; empty when it holds), each seed's
+        failure named by ``where(seed)`` (the checks: its record's path)."""
         if not self.has_band:
             return [f"no band: {self.why}"]
         failures = []
@@ -77,7 +78,7 @@ class Expected:
             failures.append(f"{self.statistic} {self.compared(runs):.2f} is not within "
                             f"{self.within} pp of the book's {self.book}")
         low, high = self.seed_band
-        failures += [f"a seed's peak {run['peak']['accuracy']:.2f} is outside [{low}, {high}]"
+        failures += [f"{where(run['seed'])}: peak {run['peak']['accuracy']:.2f} is outside [{low}, {high}]"
                      for run in runs if not low <= run["peak"]["accuracy"] <= high]
         return failures
 

@@ -1,10 +1,12 @@
-"""The book's numbers beside ours: ``python -m repro.report [LOGDIR]``; ``--record PATH …`` records runs.
+"""The book's numbers beside ours: ``python -m repro.report [LOGDIR]``; ``--record PATH …`` records runs;
+``python -m repro.report results/ --readme`` writes the README's results table from the records.
 
 Each experiment states, in ``EXPECTED``, the book's number, where the book says it,
 and the bands our tests hold it to. This module reads every finished results.json
-under ``logs/`` and prints one Markdown row per (experiment, variant): book, our
-mean ± std of the peak over seeds, min–max, and whether the band holds; then a row
-for each variant not yet run.
+under ``logs/`` (or every record under ``results/``) and prints one Markdown row per
+(experiment, variant): book, our mean ± std of the peak over seeds, min–max, whether
+the band holds, and the command that made the runs, when and from which commit; then
+a row for each variant not yet run, with the command that makes it.
 """
 
 import json
@@ -14,7 +16,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from repro.expected import Headline
-from repro.results import RecordRefused, chosen_on_validation, record_runs, validation_of
+from repro.records import write_atomically
+from repro.results import (RESULTS, RecordRefused, chosen_on_validation, record_command, record_runs, shown,
+                           validation_of)
 from repro.runs import UsageError, experiment_names, is_book_configuration, load_experiment, overrides
 
 
@@ -109,11 +113,13 @@ def seeds_line(results, expected=None):
 
 
 def report(logdir="logs"):
-    """Return a Markdown table of the book's numbers beside ours, one row per experiment variant."""
+    """Return a Markdown table of the book's numbers beside ours, one row per experiment variant, in the book's
+    order (each experiment's VARIANTS), each with the command that made its runs and when, from which commit."""
     rows = ["| experiment | variant | metric | book | ours: mean ± std (n seeds) | min – max | "
-            "band on seeds 0-2 (pytest -m full) | time/run, device |", "|---|---|---|---|---|---|---|---|"]
+            "band on seeds 0-2 (pytest -m full) | time/run, device | made: date, commit | command |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     (finished, diverged), reported, other = finished_results(logdir), set(), []
-    for (name, variant), all_runs in sorted(finished.items()):
+    for (name, variant), all_runs in sorted(finished.items(), key=lambda item: book_order(*item[0])):
         experiment = load_experiment(name)
         if variant not in experiment.VARIANTS:  # an ensemble's member runs (counted in its vote), or an unknown variant
             if "_member" not in variant:
@@ -121,10 +127,11 @@ def report(logdir="logs"):
                       file=sys.stderr)
             continue
         book_config = experiment.VARIANTS[variant]
-        runs = [run for run in all_runs if is_book_configuration(run["config"], book_config)]
+        runs = sorted((run for run in all_runs if is_book_configuration(run["config"], book_config)),
+                      key=lambda run: run["seed"])
         other += [run | {"overrides": ", ".join(f"{key}={value}" for key, value in
                                                 overrides(run["config"], book_config).items())}
-                  for run in all_runs if run not in runs]
+                  for run in all_runs if not is_book_configuration(run["config"], book_config)]
         if not runs or "peak" not in runs[0]:
             continue
         expected = experiment.EXPECTED.get(variant)
@@ -137,9 +144,34 @@ def report(logdir="logs"):
             metric += f" ({len(runs[0]['epochs'])} epochs)"
         rows.append(f"| {name} | {variant} | {metric} | "
                     f"{expected.book_text() if expected else '—'} | {mean:.2f} ± {std:.2f} ({len(runs)}) | "
-                    f"{min(peaks):.2f} – {max(peaks):.2f} | {band(expected, runs)} | {minutes:.1f} min, {devices} |")
+                    f"{min(peaks):.2f} – {max(peaks):.2f} | {band(expected, runs)} | {minutes:.1f} min, {devices} | "
+                    f"{made(runs)} | {command(name, variant, runs)} |")
         reported.add((name, variant))
     return "\n".join(rows + not_yet_run(reported) + other_runs(other) + diverged_runs(diverged))
+
+
+def book_order(name, variant):
+    """Return the sort key of a row: the experiment's name, then its variant's place in VARIANTS (the book's order)."""
+    variants = list(load_experiment(name).VARIANTS)
+    return name, variants.index(variant) if variant in variants else len(variants), variant
+
+
+def made(runs):
+    """Return when the runs finished (their records' dates) and the commits they ran."""
+    dates = sorted({run["recorded_from"]["finished"][:10] for run in runs if "recorded_from" in run})
+    commits = sorted({run["git_commit"][:7] for run in runs if run.get("git_commit")})
+    return f"{', '.join(dates) or '—'}, {', '.join(commits) or '—'}"
+
+
+def command(name, variant, runs):
+    """Return the command that makes these runs again: repro.run with their seeds side by side, or the command
+    their records name when another one made them (scripts/chap6_ladder.py on a GPU)."""
+    named = {run.get("command", "") for run in runs}
+    if len(named) == 1 and not named <= {""} and not next(iter(named)).startswith("python -m repro.run"):
+        return f"`{next(iter(named))}`"
+    threads = {run.get("recipe", {}).get("threads", 1) for run in runs}
+    return (f"`python -m repro.run {name} --variant {variant} --seed {' '.join(str(run['seed']) for run in runs)}"
+            + (f" --threads {threads.pop()}" if threads != {1} and len(threads) == 1 else "") + "`")
 
 
 def band(expected, runs):
@@ -161,7 +193,8 @@ def band(expected, runs):
 
 def not_yet_run(reported):
     """Return a row for each variant in an EXPECTED without a finished book-configuration run: still unmeasured."""
-    return [f"| {name} | {variant} | — | {expected.book_text()} | not yet run | — | — | — |"
+    return [f"| {name} | {variant} | — | {expected.book_text()} | not yet run | — | — | — | — | "
+            f"`{record_command(name, variant)}` |"
             for name in experiment_names() for variant, expected in load_experiment(name).EXPECTED.items()
             if (name, variant) not in reported]
 
@@ -189,6 +222,31 @@ def diverged_runs(runs):
         f" ({run['path']})" for run in runs]
 
 
+README = Path(__file__).resolve().parents[1] / "README.md"
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"  # the README's block that --readme writes
+
+
+def readme_with_results(text, results=RESULTS):
+    """Return the README's text with its block between BEGIN and END made anew from the records in results/."""
+    head, begin, rest = text.partition(BEGIN)
+    _, end, tail = rest.partition(END)
+    if not (begin and end):
+        raise ReportError(f"README.md has no {BEGIN} … {END} block to write the results table into")
+    note = (f"Made by `python -m repro.report {shown(results)}/ --readme` from the records; "
+            "`tests/test_report.py` fails when this block differs from what they make.")
+    return f"{head}{BEGIN}\n{note}\n\n{report(results)}\n{END}{tail}"
+
+
+def rewrite_readme(results=RESULTS, readme=README):
+    """Write the README's results block from the records; return what was done."""
+    old = readme.read_text()
+    new = readme_with_results(old, results)
+    if new == old:
+        return f"{readme.name}: the results table is unchanged"
+    write_atomically(readme, lambda partial: partial.write_text(new))
+    return f"{readme.name}: the results table rewritten from {results}"
+
+
 def main(argv):
     """``python -m repro.report [LOGDIR]`` prints the table; ``--record PATH …`` copies finished runs into results/."""
     try:
@@ -200,6 +258,12 @@ def main(argv):
                 raise ReportError("--record takes run folders or folders of them, e.g. --record logs")
             print("\n".join(record_runs(argv[1:])))
             return
+        if "--readme" in argv:
+            folders = [arg for arg in argv if arg != "--readme"]
+            if len(folders) > 1:
+                raise ReportError(f"--readme takes one folder of records, got {len(folders)}: {' '.join(folders)}")
+            print(rewrite_readme(*folders))
+            return
         if len(argv) > 1:
             raise ReportError(f"takes one folder of runs, got {len(argv)}: {' '.join(argv)}")
         print(report(*argv))
@@ -208,6 +272,10 @@ def main(argv):
         sys.exit(2)
     except RecordRefused as error:
         print(f"python -m repro.report: {error}", file=sys.stderr)
+        sys.exit(1)
+    except OSError as error:  # the README could not be written: the old one is whole (write_atomically)
+        print(f"python -m repro.report: cannot write {error.filename}: {error.strerror}; README.md is unchanged",
+              file=sys.stderr)
         sys.exit(1)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from repro.readback import read_results
 from repro.records import RunFolderError, write_json
-from repro.runs import UsageError, overrides, read_record, variant_config
+from repro.runs import UsageError, load_experiment, overrides, read_record, variant_config
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 SEEDS = (0, 1, 2)  # the seeds every band is set from and held to
@@ -25,7 +25,33 @@ def record_path(experiment, variant, seed, results=RESULTS):
 def recorded(experiment, variant, seeds=SEEDS, results=RESULTS):
     """Return the records of these seeds, in order, or [] while any of them is missing."""
     paths = [record_path(experiment, variant, seed, results) for seed in seeds]
-    return [json.loads(path.read_text()) for path in paths] if all(path.is_file() for path in paths) else []
+    return [read_record_file(path) for path in paths] if all(path.is_file() for path in paths) else []
+
+
+def shown(path):
+    """Return path as messages show it: results/… when it is under this checkout's results/."""
+    path = Path(path)
+    return path.relative_to(RESULTS.parent) if path.is_relative_to(RESULTS) else path
+
+
+def record_command(experiment, variant):
+    """Return the commands that train seeds 0-2 of a book configuration and record them under results/ (Ch.6's
+    250,000-image rungs: the GPU window's script, as a CPU takes hours a run)."""
+    if getattr(variant_config(load_experiment(experiment), experiment, variant), "expanded", False):
+        return f"python scripts/chap6_ladder.py (README, 'A GPU window'; records {experiment} {variant})"
+    return (f"python -m repro.run {experiment} --variant {variant} --seed 0 1 2 --logdir logs/record && "
+            f"python -m repro.report --record logs/record/{experiment}")
+
+
+def read_record_file(path):
+    """Return the record at path (results/<experiment>/<variant>/seed<k>.json); a damaged one raises
+    RecordDamaged, naming it and the commands that make it again."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (ValueError, UnicodeDecodeError) as error:
+        experiment, variant = Path(path).parts[-3:-1]
+        raise RecordDamaged(f"{shown(path)} is damaged ({error}): make it again with "
+                            f"{record_command(experiment, variant)}") from None
 
 
 def validation_of(record):
@@ -44,6 +70,10 @@ def chosen_on_validation(records):
     the runs are listed in.
     """
     return max(records, key=lambda record: (validation_of(record), -record["seed"]))
+
+
+class RecordDamaged(Exception):
+    """A committed record that is not JSON: one line naming the file."""
 
 
 class RecordRefused(Exception):

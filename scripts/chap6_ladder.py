@@ -35,6 +35,7 @@ import json  # noqa: E402
 import sys  # noqa: E402
 import tarfile  # noqa: E402
 from dataclasses import asdict, replace  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import torch  # noqa: E402
@@ -245,8 +246,10 @@ def finish(pack, data, archive, args):
         digits = {split: pack.network.predict(getattr(data, split).images).tolist() for split in SPLITS}
         extra = [{"predictions": {split: "".join(map(str, digits[split][k])) for split in SPLITS}}
                  for k in range(len(pack.seeds))]
+    finished = datetime.now(timezone.utc).isoformat(timespec="seconds")  # the record's date, as --record gives one
     for seed, log, more in zip(pack.seeds, pack.logs, extra):
-        archive[str(record_path("chap6_conv", pack.variant, seed, "results"))] = log.close(pack.cfg.headline, **more) | {"command": command}
+        archive[str(record_path("chap6_conv", pack.variant, seed, "results"))] = log.close(pack.cfg.headline, **more) | {
+            "command": command, "recorded_from": {"run": f"{pack.name}, a GPU window", "finished": finished}}
     peaks = [archive[str(record_path("chap6_conv", pack.variant, seed, "results"))]["peak"]["accuracy"]
              for seed in pack.seeds]
     print(f"{pack.name}: recorded, test at the best validation epoch {', '.join(f'{peak:.2f}' for peak in peaks)}; "

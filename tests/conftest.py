@@ -1,15 +1,10 @@
-from dataclasses import replace
-
 import pytest
 import torch
 
 from repro.data import MNIST, load_mnist
-from repro.results import recorded
-from repro.runs import load_experiment
-from tests.test_experiments import run_seeds
+from repro.results import RecordDamaged, read_record_file, record_command, record_path, shown
 
-SEEDS = (0, 1, 2)  # the seeds of every book configuration under pytest -m full
-CUDA = torch.cuda.is_available()
+SEEDS = (0, 1, 2)  # the seeds of every book configuration's record (pytest -m full)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -34,30 +29,18 @@ def mnist_small_evaluation(mnist):
 
 
 @pytest.fixture(scope="session")
-def chap6_mnist(mnist):
-    """The data chapter 6 trains on: resident on the GPU when there is one, moved there once."""
-    return mnist.to("cuda") if CUDA else mnist
-
-
-@pytest.fixture(scope="session")
-def book_run(mnist, chap6_mnist, tmp_path_factory):
-    """Return results.json of (name, variant, seed) in the book's configuration: its committed record under
-    results/ where seeds 0-2 have one (python -m repro.report --record; a lent GPU's, scripts/chap6_ladder.py),
-    else trained here, seeds 0-2 side by side, once."""
-    cache, logdir = {}, tmp_path_factory.mktemp("full")
-
+def book_run():
+    """Return the committed record of (name, variant, seed) in the book's configuration: results/<name>/<variant>/
+    seed<k>.json (python -m repro.report --record). The checks never train: a missing record fails, one line
+    giving the commands that make it; a damaged one fails naming it."""
     def results(name, variant, seed):
-        if (name, variant) not in cache:
-            cfg, data = load_experiment(name).VARIANTS[variant], mnist
-            if records := recorded(name, variant, SEEDS):
-                cache[name, variant] = dict(zip(SEEDS, records))
-                return cache[name, variant][seed]
-            if name == "chap6_conv" and CUDA:
-                cfg, data = replace(cfg, device="cuda"), chap6_mnist
-            elif getattr(cfg, "expanded", False):
-                pytest.skip(f"{name} {variant} trains on 250,000 images, 1.5-2 hours a run on the 2-core CPU, and "
-                            f"has no record yet: a GPU window makes it (README, 'A GPU window')")
-            cache[name, variant] = dict(zip(SEEDS, run_seeds(name, variant, cfg, data, logdir, SEEDS)))
-        return cache[name, variant][seed]
+        path = record_path(name, variant, seed)
+        if not path.is_file():
+            pytest.fail(f"{shown(path)} is missing: make it with {record_command(name, variant)}",
+                        pytrace=False)
+        try:
+            return read_record_file(path)
+        except RecordDamaged as error:
+            pytest.fail(str(error), pytrace=False)
 
     return results

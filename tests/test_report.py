@@ -6,7 +6,8 @@ from dataclasses import asdict
 import pytest
 
 from experiments import chap1_learning_rates, chap6_conv
-from repro.report import report, seeds_line
+from repro.report import BEGIN, END, README, readme_with_results, report, rewrite_readme, seeds_line
+from repro.results import RESULTS
 
 
 def write_run(logdir, variant, seed, peak, config, validation=97.0):
@@ -91,3 +92,21 @@ def test_help_prints_what_the_report_does(capsys):
     from repro.report import main
     main(["--help"])
     assert "--record PATH" in capsys.readouterr().out
+
+
+def test_the_readmes_results_table_is_what_the_records_make():
+    """The README's table is generated, never typed: a record changed, added or removed without
+    ``python -m repro.report results/ --readme`` (or a hand edit of the table) fails here."""
+    text = README.read_text()
+    assert readme_with_results(text) == text, \
+        "README.md's results table differs from what results/ makes: run python -m repro.report results/ --readme"
+
+
+def test_readme_rewrites_only_its_block(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\n{BEGIN}\nold table\n{END}\n\nprose after\n")
+    assert rewrite_readme(RESULTS, readme) == "README.md: the results table rewritten from " + str(RESULTS)
+    text = readme.read_text()
+    assert text.startswith(f"# title\n\n{BEGIN}\n") and text.endswith(f"{END}\n\nprose after\n")
+    assert "old table" not in text and "| chap3_crossentropy | default |" in text
+    assert rewrite_readme(RESULTS, readme) == "README.md: the results table is unchanged"
