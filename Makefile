@@ -39,8 +39,8 @@ benchmark: setup  ## seconds per epoch of each backend and per seed side by side
 	$(PY) benchmarks/chap2_speed_claims.py
 	$(PY) benchmarks/seeds_speed.py --compile
 
-report: setup  ## the book's numbers beside ours, from $(LOGDIR)/
-	$(PY) -m repro.report $(LOGDIR)
+report: setup  ## the results site from the records: open site/index.html (offline)
+	$(PY) -m repro.report results/ --html site
 
 tensorboard: setup  ## serve logs/ at http://localhost:6006
 	$(PY) -m tensorboard.main --logdir logs

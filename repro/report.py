@@ -12,13 +12,12 @@ a row for each variant not yet run, with the command that makes it.
 import json
 import statistics
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
 from repro.expected import Headline
-from repro.records import write_atomically
-from repro.results import (RESULTS, RecordRefused, chosen_on_validation, record_command, record_runs, shown,
-                           validation_of)
+from repro.results import RecordRefused, chosen_on_validation, record_command, record_runs, validation_of
 from repro.runs import UsageError, experiment_names, is_book_configuration, load_experiment, overrides
 
 
@@ -112,13 +111,13 @@ def seeds_line(results, expected=None):
             + ", ".join(f"{peak:.2f}" for peak in peaks) + f" | mean {mean:.2f} ± {std:.2f} | {best}{book}")
 
 
-def report(logdir="logs"):
-    """Return a Markdown table of the book's numbers beside ours, one row per experiment variant, in the book's
-    order (each experiment's VARIANTS), each with the command that made its runs and when, from which commit."""
-    rows = ["| experiment | variant | metric | book | ours: mean ± std (n seeds) | min – max | "
-            "band on seeds 0-2 (pytest -m full) | time/run, device | made: date, commit | command |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
-    (finished, diverged), reported, other = finished_results(logdir), set(), []
+def book_rows(finished):
+    """Return ([a row per (experiment, variant) with runs of its book configuration], [the other runs]).
+
+    A row is {"name", "variant", "expected" (its EXPECTED entry or None), "runs" (by seed), "metric"}, in
+    the book's order (each experiment's VARIANTS); ``finished`` is finished_results' first value.
+    """
+    rows, other = [], []
     for (name, variant), all_runs in sorted(finished.items(), key=lambda item: book_order(*item[0])):
         experiment = load_experiment(name)
         if variant not in experiment.VARIANTS:  # an ensemble's member runs (counted in its vote), or an unknown variant
@@ -132,22 +131,37 @@ def report(logdir="logs"):
         other += [run | {"overrides": ", ".join(f"{key}={value}" for key, value in
                                                 overrides(run["config"], book_config).items())}
                   for run in all_runs if not is_book_configuration(run["config"], book_config)]
-        if not runs or "peak" not in runs[0]:
-            continue
-        expected = experiment.EXPECTED.get(variant)
+        if runs and "peak" in runs[0]:
+            metric = headline(runs[0]) + (f" ({len(runs[0]['epochs'])} epochs)" if len(runs[0]["epochs"]) > 1 else "")
+            rows.append({"name": name, "variant": variant, "expected": experiment.EXPECTED.get(variant),
+                         "runs": runs, "metric": metric})  # a baseline or a measurement is scored once: no epochs
+    return rows, other
+
+
+def report(logdir="logs"):
+    """Return a Markdown table of the book's numbers beside ours, one row per experiment variant, in the book's
+    order, each with the command that made its runs and when, from which commit."""
+    lines = ["| experiment | variant | metric | book | ours: mean ± std (n seeds) | min – max | "
+             "band on seeds 0-2 (pytest -m full) | time/run, device | made: date, commit | command |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    finished, diverged = finished_results(logdir)
+    rows, other = book_rows(finished)
+    for row in rows:
+        runs, expected = row["runs"], row["expected"]
         peaks = [run["peak"]["accuracy"] for run in runs]
         mean, std = mean_std(peaks)
-        minutes = statistics.fmean(run["wall_time_s"] for run in runs) / 60
-        devices = ", ".join(sorted({run["device"] for run in runs}))
-        metric = headline(runs[0])
-        if len(runs[0]["epochs"]) > 1:  # a baseline or a measurement is scored once
-            metric += f" ({len(runs[0]['epochs'])} epochs)"
-        rows.append(f"| {name} | {variant} | {metric} | "
-                    f"{expected.book_text() if expected else '—'} | {mean:.2f} ± {std:.2f} ({len(runs)}) | "
-                    f"{min(peaks):.2f} – {max(peaks):.2f} | {band(expected, runs)} | {minutes:.1f} min, {devices} | "
-                    f"{made(runs)} | {command(name, variant, runs)} |")
-        reported.add((name, variant))
-    return "\n".join(rows + not_yet_run(reported) + other_runs(other) + diverged_runs(diverged))
+        lines.append(f"| {row['name']} | {row['variant']} | {row['metric']} | "
+                     f"{expected.book_text() if expected else '—'} | {mean:.2f} ± {std:.2f} ({len(runs)}) | "
+                     f"{min(peaks):.2f} – {max(peaks):.2f} | {band(expected, runs)} | {time_per_run(runs)} | "
+                     f"{made(runs)} | {command(row['name'], row['variant'], runs)} |")
+    reported = {(row["name"], row["variant"]) for row in rows}
+    return "\n".join(lines + not_yet_run(reported) + other_runs(other) + diverged_runs(diverged))
+
+
+def time_per_run(runs):
+    """Return the mean wall time of the runs and their devices (seeds side by side: each the whole batch's)."""
+    minutes = statistics.fmean(run["wall_time_s"] for run in runs) / 60
+    return f"{minutes:.1f} min, {', '.join(sorted({run['device'] for run in runs}))}"
 
 
 def book_order(name, variant):
@@ -222,33 +236,9 @@ def diverged_runs(runs):
         f" ({run['path']})" for run in runs]
 
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"  # the README's block that --readme writes
-
-
-def readme_with_results(text, results=RESULTS):
-    """Return the README's text with its block between BEGIN and END made anew from the records in results/."""
-    head, begin, rest = text.partition(BEGIN)
-    _, end, tail = rest.partition(END)
-    if not (begin and end):
-        raise ReportError(f"README.md has no {BEGIN} … {END} block to write the results table into")
-    note = (f"Made by `python -m repro.report {shown(results)}/ --readme` from the records; "
-            "`tests/test_report.py` fails when this block differs from what they make.")
-    return f"{head}{BEGIN}\n{note}\n\n{report(results)}\n{END}{tail}"
-
-
-def rewrite_readme(results=RESULTS, readme=README):
-    """Write the README's results block from the records; return what was done."""
-    old = readme.read_text()
-    new = readme_with_results(old, results)
-    if new == old:
-        return f"{readme.name}: the results table is unchanged"
-    write_atomically(readme, lambda partial: partial.write_text(new))
-    return f"{readme.name}: the results table rewritten from {results}"
-
-
 def main(argv):
-    """``python -m repro.report [LOGDIR]`` prints the table; ``--record PATH …`` copies finished runs into results/."""
+    """``python -m repro.report [LOGDIR]`` prints the table; ``--record PATH …`` copies finished runs into results/;
+    ``--readme`` and ``--html DIR`` write the README's table and the site from the records (repro/pages.py)."""
     try:
         if argv[:1] in (["-h"], ["--help"]):
             print(__doc__)
@@ -258,25 +248,41 @@ def main(argv):
                 raise ReportError("--record takes run folders or folders of them, e.g. --record logs")
             print("\n".join(record_runs(argv[1:])))
             return
-        if "--readme" in argv:
-            folders = [arg for arg in argv if arg != "--readme"]
-            if len(folders) > 1:
-                raise ReportError(f"--readme takes one folder of records, got {len(folders)}: {' '.join(folders)}")
-            print(rewrite_readme(*folders))
+        folders, html = pages_option(argv)
+        if "--readme" in argv or html:
+            from repro import pages  # draws with matplotlib: imported only when asked (and pages imports this module)
+            if "--readme" in argv:
+                print(pages.rewrite_readme(*folders))
+            if html:
+                started = time.perf_counter()
+                written = pages.write_site(folders[0] if folders else pages.RESULTS, html)
+                print(f"wrote {len(written)} pages and their figures into {html}/ in "
+                      f"{time.perf_counter() - started:.1f} s: open {Path(html) / 'index.html'}")
             return
-        if len(argv) > 1:
-            raise ReportError(f"takes one folder of runs, got {len(argv)}: {' '.join(argv)}")
-        print(report(*argv))
+        print(report(*folders))
     except (ReportError, UsageError) as error:
         print(f"python -m repro.report: error: {error}", file=sys.stderr)
         sys.exit(2)
     except RecordRefused as error:
         print(f"python -m repro.report: {error}", file=sys.stderr)
         sys.exit(1)
-    except OSError as error:  # the README could not be written: the old one is whole (write_atomically)
-        print(f"python -m repro.report: cannot write {error.filename}: {error.strerror}; README.md is unchanged",
-              file=sys.stderr)
+    except OSError as error:  # a page or the README could not be written (the README is written whole or not at all)
+        print(f"python -m repro.report: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
         sys.exit(1)
+
+
+def pages_option(argv):
+    """Return (the one folder of runs or records named, if any; --html's folder or None) of the report's argv."""
+    html = None
+    if "--html" in argv:
+        at = argv.index("--html")
+        if at + 1 == len(argv) or argv[at + 1].startswith("--"):
+            raise ReportError("--html takes the folder to write the pages into, e.g. --html site")
+        html, argv = argv[at + 1], argv[:at] + argv[at + 2:]
+    folders = [arg for arg in argv if arg != "--readme"]
+    if len(folders) > 1:
+        raise ReportError(f"takes one folder of runs, got {len(folders)}: {' '.join(folders)}")
+    return folders, html
 
 
 if __name__ == "__main__":

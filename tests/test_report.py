@@ -6,7 +6,8 @@ from dataclasses import asdict
 import pytest
 
 from experiments import chap1_learning_rates, chap6_conv
-from repro.report import BEGIN, END, README, readme_with_results, report, rewrite_readme, seeds_line
+from repro.pages import BEGIN, END, README, readme_with_results, rewrite_readme
+from repro.report import report, seeds_line
 from repro.results import RESULTS
 
 
@@ -110,3 +111,16 @@ def test_readme_rewrites_only_its_block(tmp_path):
     assert text.startswith(f"# title\n\n{BEGIN}\n") and text.endswith(f"{END}\n\nprose after\n")
     assert "old table" not in text and "| chap3_crossentropy | default |" in text
     assert rewrite_readme(RESULTS, readme) == "README.md: the results table is unchanged"
+
+
+def test_html_refuses_a_missing_folder_and_names_a_path_it_cannot_write(capsys, tmp_path):
+    from repro.report import main
+    with pytest.raises(SystemExit) as stop:
+        main([str(RESULTS), "--html"])
+    assert stop.value.code == 2 and "--html takes the folder" in capsys.readouterr().err
+    in_the_way = tmp_path / "site"
+    in_the_way.write_text("a file, not a folder")
+    with pytest.raises(SystemExit) as stop:
+        main([str(RESULTS), "--html", str(in_the_way)])
+    assert stop.value.code == 1 and f"cannot write {in_the_way}" in capsys.readouterr().err
+    assert in_the_way.read_text() == "a file, not a folder"

@@ -1,0 +1,25 @@
+"""The results site (``python -m repro.report results/ --html DIR``): its tables are the records' numbers."""
+
+import re
+
+from repro.pages import page_rows, write_site
+from repro.results import RESULTS
+
+
+def test_the_site_shows_every_records_numbers_and_works_offline(tmp_path):
+    pages = write_site(RESULTS, tmp_path)
+    index = (tmp_path / "index.html").read_text()
+    chapters = page_rows(RESULTS)
+    assert pages[0].name == "index.html" and {page.stem for page in pages[1:]} == set(chapters)
+    for chapter, rows in chapters.items():
+        html = (tmp_path / f"{chapter}.html").read_text()
+        assert f'href="{chapter}.html"' in index and "http" not in re.sub(r">[^<]*<", "><", html)  # no CDN, no links out
+        for row in rows:
+            cell = re.search(rf'<tr id="{re.escape(row["name"])}-{re.escape(row["variant"])}">(.*?)</tr>', html, re.S)
+            assert cell, (chapter, row["name"], row["variant"])
+            if "runs" not in row:
+                assert "not yet run" in cell.group(1)
+                continue
+            for run in row["runs"]:
+                assert f"seed {run['seed']}: {run['peak']['accuracy']:.2f}" in cell.group(1), (row["name"], run["seed"])
+            assert row["verdict"] in cell.group(1) and (tmp_path / "figures" / row["figure"]).stat().st_size > 1000
