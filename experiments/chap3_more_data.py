@@ -82,7 +82,7 @@ EXPECTED = {
         book=95.97, source='Ch.3 "More training data": fig/more_data.json, 50,000 images (BOOK.md 3.20)', within=0.5,
         seed_band=(94.97, 96.97),
         why="the peak over sizes is the 50,000 row (seed 2: 20,000's 95.83 over 95.42); ours 95.83-96.28 over 6 seeds, "
-            "mean of 0-2 96.05: within 0.5 pp of the book, every seed within ±1 pp. Each size: "
+            "the mean of seeds 0-2 within 0.5 pp of the book, every seed within ±1 pp. Each size: "
             "tests/test_chap3_more_data.py",
         # Sizes 100-1,000 at a tenth of the examples (150,000 a size), seeds 1-5 (python -m repro.run chap3_more_data
         # --seed 1 2 3 4 5 --train-size 1000 --epochs 3): peaks (the 1,000 row) 86.11-86.85 -> [min - 1, max + 1].

@@ -52,17 +52,17 @@ EXPECTED = {
     "full": Expected(
         book=96.49, source='Ch.3 "Regularization": "from 95.49 percent … to 96.49 percent"', within=0.6,
         seed_band=(95.49, 97.49),
-        why="issue #3: mean of seeds 0-2 within 0.6 pp of the book; every seed within ±1 pp; ours 96.23 ± 0.18",
+        why="issue #3: mean of seeds 0-2 within 0.6 pp of the book; every seed within ±1 pp",
     ),
     "hidden100": Expected(
         book=97.92, source='Ch.3: "a classification accuracy of 97.92 percent on the validation data"', within=0.6,
         seed_band=(96.92, 98.92),
-        why="mean of seeds 0-2 within 0.6 pp of the book, every seed within ±1 pp; ours 97.74 ± 0.06",
+        why="mean of seeds 0-2 within 0.6 pp of the book, every seed within ±1 pp",
     ),
     "hidden100_60": Expected(
         book=98.04, source='Ch.3: "60 epochs at η=0.1 and λ=5.0 … 98.04 percent … on the validation data"',
         within=0.6, seed_band=(97.04, 99.04),
-        why="mean of seeds 0-2 within 0.6 pp of the book, every seed within ±1 pp; ours 97.95 ± 0.03",
+        why="mean of seeds 0-2 within 0.6 pp of the book, every seed within ±1 pp",
     ),
 }
 

@@ -42,8 +42,7 @@ EXPECTED = {
         book=96.53, source='Ch.3 "Weight initialization": "somewhat over 96 percent"; fig/weight_initialization_30.json: '
                            'peak 9653 (new), 9648 (old); after epoch 0: 9270 (new) against 8643 (old)',
         within=0.6, seed_band=(95.53, 97.53),
-        why="mean of seeds 0-2 within 0.6 pp of the JSON peak, every seed within ±1 pp; ours 96.60 ± 0.10, "
-            "and after epoch 0 new 92.81-93.03% against old 87.40-87.67% (margin 5.2-5.5 pp)",
+        why="mean of seeds 0-2 within 0.6 pp of the JSON peak, every seed within ±1 pp",
         # After epoch 0, seeds 1-5: new 92.72-93.03 (book 92.70), old 86.51-87.50 (book 86.43);
         # the new init's band is [min - 1, max + 1].
         quick=dict(epochs=1), quick_band=(91.7, 94.1),
@@ -51,8 +50,7 @@ EXPECTED = {
     "hidden100": Expected(
         book=97.81, source='fig/weight_initialization_100.json: peak 9781 (new), 9755 (old); epoch 0: 9295 against 8994',
         within=0.6, seed_band=(96.81, 98.81),
-        why="mean of seeds 0-2 within 0.6 pp of the JSON peak, every seed within ±1 pp; ours 97.80 ± 0.08; "
-            "after epoch 0 new 92.85-93.08% against old 89.54-90.35% (margin 2.7-3.5 pp, book 3.0)",
+        why="mean of seeds 0-2 within 0.6 pp of the JSON peak, every seed within ±1 pp",
     ),
 }
 FIRST_EPOCH_MARGIN = 3.0  # pp: "under 87" against "almost 93"; tests/test_full.py holds every seed to it

@@ -2,7 +2,7 @@
 
 Every experiment module states ``EXPECTED = {variant: Expected(...)}``; the full tier and the
 record checks (tests/test_full.py, tests/test_records.py), the CLI's closing lines and the
-report (repro/report.py) read it; ``best_of_three``, ``no_book_number`` and ``from_records``
+report (repro/report.py) read it; ``best_of_three`` and ``from_records``
 build the bands Ch.6's rungs set alike from their seeds. The number a run reports, its
 ``Headline``, is declared by its configuration (``cfg.headline``: network2's peak on its
 evaluation split, network3's test accuracy at the best validation epoch) and written into its
@@ -12,7 +12,7 @@ results.json when it finishes.
 import statistics
 from dataclasses import dataclass, field
 
-from repro.results import chosen_on_validation, recorded, validation_of
+from repro.results import RESULTS, chosen_on_validation, record_command, recorded, validation_of
 
 PROTOCOLS = {  # statistic -> how the book reports the number it is compared with
     "mean": "single runs (compared with our mean)",
@@ -88,23 +88,11 @@ def best_of_three(book, source, ours, statistic="validation"):
 
     Ch.6's best of three is the test accuracy of the run of best validation: that run's must lie
     within 0.5 pp of the book; each seed must lie within ±1 pp of the book (Ch.6's rungs: our
-    spread is under 0.2 pp). ``ours`` says what our seeds measured (``typed_seeds``, ``recorded_seeds``).
+    spread is under 0.2 pp). ``ours`` says what the records of our seeds measured (``recorded_seeds``).
     """
     return Expected(book=book, source=source, statistic=statistic, within=0.5,
                     seed_band=(round(book - 1.0, 2), min(round(book + 1.0, 2), 100.0)),
                     why=f"{COMPARED[statistic]} within 0.5 pp of the book, every seed within ±1 pp; ours: {ours}")
-
-
-def typed_seeds(book, peaks, where="this project's 2-core CPU"):
-    """Return what ``best_of_three``'s ``why`` says of seeds typed without their validation (Ch.6's CPU rungs).
-
-    Which seed validation would choose is unknown, so this says how far from the book the
-    farthest seed lies: the band holds whichever it is when that is within 0.5 pp.
-    """
-    farthest = max(peaks, key=lambda peak: abs(peak - book))
-    return (f"{seeds_summary(peaks)} on {where}, test % at each seed's best validation epoch; their validation "
-            f"accuracies were not kept, so the seed validation chooses is unknown: the farthest, {farthest:.2f}, "
-            f"is {farthest - book:+.2f} pp from the book")
 
 
 def recorded_seeds(records, where):
@@ -114,27 +102,27 @@ def recorded_seeds(records, where):
             f"seed {chosen['seed']} (validation {validation_of(chosen):.2f}), test {chosen['peak']['accuracy']:.2f}")
 
 
-def from_records(experiment, variant, book, source, statistic="validation"):
-    """Return Expected from the records of seeds 0-2 under results/, or one without a band until they exist.
+def from_records(experiment, variant, book, source, statistic="validation", seed_band=None):
+    """Return Expected of a Ch.6 rung from its records under results/: without a band while none is recorded.
 
     A band around the book's number alone (book − 3 to book + 1, as before) would pass a run no
-    better than the rung it builds on: the 250,000-image rungs' bands come from measured seeds only.
+    better than the rung it builds on: a rung is held to its band once its seeds are recorded, and
+    its ``why`` quotes them from the records, never typed. A rung the book gives no number for (the
+    exercise and the problem) is held to ``seed_band``, set from its first records. While some but
+    not all of seeds 0-2 are recorded the band holds, so the check fails on the missing record.
     """
-    records = recorded(experiment, variant)
-    if not records:
+    folder = RESULTS / experiment / variant
+    if not any(folder.glob("seed*.json")) or (book is None and seed_band is None):
         return Expected(book=book, source=source, within=None, seed_band=None, statistic=statistic,
                         why=f"not yet run: no band until seeds 0-2 are recorded under results/{experiment}/{variant}/ "
-                            f"(README, 'A GPU window')")
-    where = f"{records[0]['recipe'].get('device', records[0]['device'])} (results/{experiment}/{variant}/)"
-    return best_of_three(book, source, recorded_seeds(records, where), statistic)
-
-
-def no_book_number(source, peaks):
-    """Return Expected for an exercise the book gives no number for: each seed within ±1 pp of our mean."""
-    mean = statistics.fmean(peaks)
-    return Expected(book=None, source=source, statistic="validation", within=0.0,
-                    seed_band=(round(mean - 1.0, 2), round(mean + 1.0, 2)),
-                    why=f"no book number: every seed within ±1 pp of the mean of our seeds 0-2, {seeds_summary(peaks)}")
+                            f"({record_command(experiment, variant)})")
+    records = recorded(experiment, variant)
+    ours = (recorded_seeds(records, f"{records[0]['recipe'].get('device', records[0]['device'])} "
+                                    f"(results/{experiment}/{variant}/)") if records else "seeds 0-2 not all recorded")
+    if book is None:
+        return Expected(book=None, source=source, statistic=statistic, within=0.0, seed_band=seed_band,
+                        why=f"no book number: every seed within ±1 pp of the mean of our first records; ours: {ours}")
+    return best_of_three(book, source, ours, statistic)
 
 
 def seeds_summary(peaks):

@@ -3,6 +3,7 @@ import torch
 
 from repro.data import MNIST, load_mnist
 from repro.results import RecordDamaged, read_record_file, record_command, record_path, shown
+from repro.runs import load_experiment
 
 SEEDS = (0, 1, 2)  # the seeds of every book configuration's record (pytest -m full)
 
@@ -32,9 +33,13 @@ def mnist_small_evaluation(mnist):
 def book_run():
     """Return the committed record of (name, variant, seed) in the book's configuration: results/<name>/<variant>/
     seed<k>.json (python -m repro.report --record). The checks never train: a missing record fails, one line
-    giving the commands that make it; a damaged one fails naming it."""
+    giving the commands that make it (a Ch.6 rung with none recorded is skipped as "not yet run", as the report and
+    the README say it is); a damaged one fails naming it."""
     def results(name, variant, seed):
         path = record_path(name, variant, seed)
+        expected = load_experiment(name).EXPECTED.get(variant)
+        if not path.is_file() and expected is not None and not expected.has_band:  # a Ch.6 rung nothing recorded yet
+            pytest.skip(f"{name} {variant}: {expected.why}")
         if not path.is_file():
             pytest.fail(f"{shown(path)} is missing: make it with {record_command(name, variant)}",
                         pytrace=False)
