@@ -21,7 +21,7 @@ from repro.results import RecordRefused, chosen_on_validation, record_command, r
 from repro.runs import UsageError, experiment_names, is_book_configuration, load_experiment, overrides
 
 
-FULL_TIER_SEEDS = (0, 1, 2)  # the seeds tests/test_full.py runs
+FULL_TIER_SEEDS = (0, 1, 2)  # the seeds whose records tests/test_full.py checks
 
 
 class ReportError(Exception):
