@@ -16,8 +16,8 @@ import jinja2
 
 from repro.plots import plt
 from repro.records import git_commit, write_atomically
-from repro.report import (ReportError, band, book_rows, command, finished_results, made, mean_std, report,
-                          time_per_run)
+from repro.closing import mean_std
+from repro.report import ReportError, band, book_rows, command, finished_results, made, report, time_per_run
 from repro.results import RESULTS, shown
 from repro.runs import experiment_names, load_experiment
 

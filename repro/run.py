@@ -29,7 +29,7 @@ from repro.options import (NEUTRAL, ONE_RUN_FOLDER, given_options, list_experime
                            parse_overrides, print_help)
 from repro.records import Unwritable
 from repro.runs import RunFolderError, UsageError, check_run, load_experiment, reads_mnist, variant_config
-from repro.report import run_line, seeds_line, shortfall_note
+from repro.closing import run_line, seeds_line, shortfall_note
 from repro.seeds import Diverged
 from repro.stops import Printing, interrupt, raise_once, unwritable
 

@@ -7,7 +7,8 @@ import pytest
 
 from experiments import chap1_learning_rates, chap6_conv
 from repro.pages import BEGIN, END, README, readme_with_results, rewrite_readme
-from repro.report import report, seeds_line
+from repro.closing import seeds_line
+from repro.report import report
 from repro.results import RESULTS
 
 
