@@ -94,9 +94,9 @@ def draw(row, path):
         for axes in (strip, curve):
             (axes.axvline if axes is strip else axes.axhline)(expected.book, color="tab:red", ls="--")
     strip.plot(row["peaks"], [0] * len(runs), "o", color="black", alpha=0.7)
-    for run in runs:
-        strip.annotate(str(run["seed"]), (run["peak"]["accuracy"], 0), textcoords="offset points", xytext=(0, 6),
-                       ha="center", fontsize=7)
+    for index, run in enumerate(runs):  # each seed's label a line higher, so that seeds a hair apart stay legible
+        strip.annotate(str(run["seed"]), (run["peak"]["accuracy"], 0), textcoords="offset points",
+                       xytext=(0, 5 + 8 * index), ha="center", fontsize=7)
     strip.set(yticks=[], xlabel="%", ylim=(-1, 1))
     tag = curve_tag(row)
     if tag:
