@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOGDIR ?= logs
 
-.PHONY: help setup run test test-full benchmark tensorboard report clean
+.PHONY: help setup run test test-full full benchmark tensorboard report clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 22
@@ -31,6 +31,11 @@ test: setup  ## the CI tier: exact maths, smoke runs, quick bands, faults, the r
 	$(PY) -m pytest -q
 
 test-full: setup  ## only the checks of results/: every band and claim of seeds 0-2 (seconds; in make test too)
+	$(PY) -m pytest -q -m full
+
+full: setup  ## train every book configuration a CPU runs, seeds 0-2 (hours), record them, check the records
+	$(PY) -m repro.sweep --all --seed 0 1 2 --logdir $(LOGDIR)/full --record
+	$(PY) -m repro.report results/ --readme
 	$(PY) -m pytest -q -m full
 
 benchmark: setup  ## seconds per epoch of each backend and per seed side by side, tables as in the README
