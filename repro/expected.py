@@ -12,7 +12,7 @@ results.json when it finishes.
 import statistics
 from dataclasses import dataclass, field
 
-from repro.results import RESULTS, chosen_on_validation, record_command, recorded, validation_of
+from repro.results import SEEDS, chosen_on_validation, record_command, record_path, recorded, validation_of
 
 PROTOCOLS = {  # statistic -> how the book reports the number it is compared with
     "mean": "single runs (compared with our mean)",
@@ -111,8 +111,8 @@ def from_records(experiment, variant, book, source, statistic="validation", seed
     exercise and the problem) is held to ``seed_band``, set from its first records. While some but
     not all of seeds 0-2 are recorded the band holds, so the check fails on the missing record.
     """
-    folder = RESULTS / experiment / variant
-    if not any(folder.glob("seed*.json")) or (book is None and seed_band is None):
+    nothing_recorded = not any(record_path(experiment, variant, seed).is_file() for seed in SEEDS)
+    if nothing_recorded or (book is None and seed_band is None):
         return Expected(book=book, source=source, within=None, seed_band=None, statistic=statistic,
                         why=f"not yet run: no band until seeds 0-2 are recorded under results/{experiment}/{variant}/ "
                             f"({record_command(experiment, variant)})")
