@@ -43,6 +43,7 @@ benchmark: setup  ## seconds per epoch of each backend and per seed side by side
 	$(PY) benchmarks/conv_speed.py
 	$(PY) benchmarks/chap2_speed_claims.py
 	$(PY) benchmarks/seeds_speed.py --compile
+	$(PY) benchmarks/sweep_speed.py
 
 report: setup  ## the results site from the records: open site/index.html (offline)
 	$(PY) -m repro.report results/ --html site
