@@ -23,3 +23,10 @@ def test_the_site_shows_every_records_numbers_and_works_offline(tmp_path):
             for run in row["runs"]:
                 assert f"seed {run['seed']}: {run['peak']['accuracy']:.2f}" in cell.group(1), (row["name"], run["seed"])
             assert row["verdict"] in cell.group(1) and (tmp_path / "figures" / row["figure"]).stat().st_size > 1000
+
+
+def test_the_index_counts_each_verdict():
+    """Ch.1's η = 0.001 is the one "not reproduced" (EXPECTED says so); a variant without EXPECTED has "no band"."""
+    verdicts = {(row["name"], row["variant"]): row["verdict"] for row in page_rows(RESULTS)["chap1"]}
+    assert verdicts["chap1_learning_rates", "eta0.001"] == "not reproduced"
+    assert verdicts["chap1_network", "default"] == "holds" and verdicts["chap1_learning_rates", "walk"] == "no band"
