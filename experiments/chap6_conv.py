@@ -72,8 +72,9 @@ recorded_rung = functools.partial(from_records, "chap6_conv")  # (variant, book,
 EXPECTED = {
     "shallow": recorded_rung("shallow", 97.80, 'Ch.6: "a best classification accuracy of 97.80 percent"'),
     "conv1": recorded_rung("conv1", 98.78, 'Ch.6: "That gets us to 98.78 percent accuracy"'),
+    # No book number: every seed within ±1 pp of the mean of its first records (results/chap6_conv/omit_fc/, 2026-12-05).
     "omit_fc": recorded_rung("omit_fc", None, 'Ch.6: exercise, "What classification accuracy do you get if you omit '
-                             'the fully-connected layer"'),
+                             'the fully-connected layer"', seed_band=(97.46, 99.46)),
     # Quick tier, 2 epochs on all 50,000 images (about 45 s), seeds 1-5: 96.38, 96.97, 95.71, 95.98, 96.51
     # with network3's max-pool gradient (96.37, 96.99, 95.70, 96.00, 96.52 before) -> ± 1 pp around that range.
     # One epoch is no quick test: the sigmoid net sits at 9.9% for a seed-dependent 1,000-3,000 steps before it
