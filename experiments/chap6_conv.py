@@ -63,9 +63,9 @@ VARIANTS = {
 
 
 # Every rung reads its records of seeds 0-2 (results/chap6_conv/<rung>/): the 50,000-image rungs made on the CPU
-# by python -m repro.run chap6_conv --variant V --seed 0 1 2 (shallow 2.5 minutes for the three side by side, relu
-# 88), the 250,000-image rungs in a GPU window (scripts/chap6_ladder.py; README, "A GPU window"). No band until
-# they exist: a rung not yet recorded is "not yet run", in the report, the README and the checks alike.
+# by python -m repro.run chap6_conv --variant V --seed 0 1 2, the 250,000-image rungs in a GPU window
+# (scripts/chap6_ladder.py; README, "A GPU window"). No band until they exist: a rung not yet recorded is
+# "not yet run", in the report, the README and the checks alike.
 recorded_rung = functools.partial(from_records, "chap6_conv")  # (variant, book, source, statistic, seed_band)
 
 

@@ -17,7 +17,8 @@ import jinja2
 from repro.plots import plt
 from repro.records import git_commit, write_atomically
 from repro.closing import mean_std
-from repro.report import ReportError, band, book_rows, command, finished_results, made, report, time_per_run
+from repro.report import (ReportError, band, book_rows, command, finished_results, made, report, time_per_run,
+                          verdict)
 from repro.results import RESULTS, shown
 from repro.runs import experiment_names, load_experiment
 
@@ -55,12 +56,6 @@ def rewrite_readme(results=RESULTS, readme=README):
         return f"{readme.name}: the results table is unchanged"
     write_atomically(readme, lambda partial: partial.write_text(new))
     return f"{readme.name}: the results table rewritten from {results}"
-
-
-def verdict(expected, runs):
-    """Return the band's verdict in a word or two: holds, out, not reproduced, or no band (none, or not seeds 0-2)."""
-    text = band(expected, runs).replace("*", "")
-    return "no band" if text.startswith(("—", "no band")) else text.split(":")[0].replace(" (as EXPECTED says)", "")
 
 
 def page_rows(results):

@@ -124,28 +124,38 @@ def command(name, variant, runs):
     """Return the command that makes these runs again: repro.run with their seeds side by side, or the command
     their records name when another one made them (scripts/chap6_ladder.py on a GPU)."""
     named = {run.get("command", "") for run in runs}
-    if len(named) == 1 and not named <= {""} and not next(iter(named)).startswith("python -m repro.run"):
-        return f"`{next(iter(named))}`"
+    if len(named) == 1 and (only := named.pop()) and not only.startswith("python -m repro.run"):
+        return f"`{only}`"
     threads = {run.get("recipe", {}).get("threads", 1) for run in runs}
     return (f"`python -m repro.run {name} --variant {variant} --seed {' '.join(str(run['seed']) for run in runs)}"
             + (f" --threads {threads.pop()}" if threads != {1} and len(threads) == 1 else "") + "`")
 
 
-def band(expected, runs):
-    """Return whether seeds 0-2 of the book configuration's runs hold the variant's band ("—" until all three ran;
-    a rung whose band waits for its records, Ch.6's 250,000-image rungs, has none to hold)."""
+def verdict(expected, runs):
+    """Return what seeds 0-2 of the runs say of the variant's band: holds, out, not reproduced (as EXPECTED says),
+    not yet run (a rung whose band waits for its records), or no band (none, or not all of seeds 0-2 ran)."""
     full_tier = [run for run in runs if run["seed"] in FULL_TIER_SEEDS]
     if expected is not None and not expected.has_band:
-        return "no band: not yet recorded"
+        return "not yet run"
     if expected is None or len(full_tier) != len(FULL_TIER_SEEDS):
+        return "no band"
+    return "holds" if not expected.band_failures(full_tier) else "not reproduced" if expected.unreproduced else "out"
+
+
+def band(expected, runs):
+    """Return the band's cell of the table: the verdict, the compared statistic and the seeds' band."""
+    said = verdict(expected, runs)
+    if said == "not yet run":
+        return "no band: not yet recorded"
+    if said == "no band":
         return "—"
-    verdict = ("holds" if not expected.band_failures(full_tier) else
-               "**not reproduced** (as EXPECTED says)" if expected.unreproduced else "**out**")
+    shown_verdict = {"holds": "holds", "out": "**out**", "not reproduced": "**not reproduced** (as EXPECTED says)"}
     seeds = f"seeds in {list(expected.seed_band)}"
     if expected.book is None:
-        return f"{verdict}: {seeds} (no book number)"
+        return f"{shown_verdict[said]}: {seeds} (no book number)"
+    full_tier = [run for run in runs if run["seed"] in FULL_TIER_SEEDS]
     statistic = "chosen on validation" if expected.statistic == "validation" else expected.statistic
-    return f"{verdict}: {statistic} {expected.compared(full_tier):.2f} (book ± {expected.within}); {seeds}"
+    return f"{shown_verdict[said]}: {statistic} {expected.compared(full_tier):.2f} (book ± {expected.within}); {seeds}"
 
 
 def not_yet_run(reported):

@@ -75,13 +75,12 @@ def planned_runs(names, every, seeds, tokens):
     pairs = [(name, variant) for name in experiment_names() for variant, cfg in load_experiment(name).VARIANTS.items()
              if not getattr(cfg, "expanded", False)] if every else [pair for text in names for pair in variants(text)]
     options = option_groups(tokens)
-    unused = set(options) - {option for name, variant in pairs for option in options
-                             if option in fields_of(name, variant)}
-    if unused:
+    fields = {pair: fields_of(*pair) for pair in pairs}
+    if unused := set(options) - set().union(*fields.values()):
         raise UsageError(f"no named run has {', '.join(sorted(unused))} (python -m repro.run NAME --help lists them)")
     runs = []
     for name, variant in pairs:
-        given = tuple(token for option, values in options.items() if option in fields_of(name, variant)
+        given = tuple(token for option, values in options.items() if option in fields[name, variant]
                       for token in (option, *values))
         cfg = parse_overrides(variant_config(load_experiment(name), name, variant), list(given), [], name)
         runs.append(Run(name, variant, tuple(seeds), given, json.loads(json.dumps(dataclasses.asdict(cfg)))))
