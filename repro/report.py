@@ -1,5 +1,6 @@
 """The book's numbers beside ours: ``python -m repro.report [LOGDIR]``; ``--record PATH …`` records runs;
-``python -m repro.report results/ --readme`` writes the README's results table from the records.
+``python -m repro.report results/ --readme`` writes the README's results table from the records, and
+``python -m repro.report results/ --html DIR`` a site of them (repro/pages.py; ``make report``: site/).
 
 Each experiment states, in ``EXPECTED``, the book's number, where the book says it,
 and the bands our tests hold it to. This module reads every finished results.json
