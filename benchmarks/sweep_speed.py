@@ -1,32 +1,52 @@
-"""Wall time of one sweep with 1 and 2 local workers: ``python benchmarks/sweep_speed.py``.
+"""Wall time of one sweep with 1 and 2 local workers and on a 2-node Ray cluster: ``python benchmarks/sweep_speed.py``.
 
 The sweep is a fixed subset of 10 runs of chapters 1, 3 and 5 (seeds 0-2 side by side, each cut to
 ``--epochs`` epochs on ``--train-size`` images, so the table takes minutes, not hours), started
 as ``python -m repro.sweep … --workers W`` into a fresh log folder for each row. A run's process
 loads MNIST and imports torch before it trains: that start-up is part of the time per run. On an
 idle 2-core machine 2 workers should take about half the wall time of 1; on a loaded one, less
-gained. Every row runs the same commands, one after another, in one run of this script.
+gained. The Ray row runs the same sweep with ``--on ray --address`` on a cluster of two nodes of
+one CPU each on this machine (ray.cluster_utils.Cluster, started before its clock starts), so it
+differs from the 2-worker row by Ray's cost alone: the driver connecting, a task per run, the run
+folders sent back as files and written by the driver. Every row runs one after another, in one
+run of this script; the second table is Ray's cost per run.
 """
 
 import argparse
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 RUNS = ["chap1_network:default", "chap1_network:hidden100", "chap1_network:no_hidden", "chap3_crossentropy:default",
         "chap3_crossentropy:hidden100", "chap3_overfitting:full", "chap3_regularization:full", "chap3_softmax:default",
         "chap3_tanh:default", "chap5_vanishing_gradient:hidden2"]
 
 
-def timed_sweep(workers, args):
-    """Return the wall time in seconds of the sweep with ``workers`` workers, in a fresh log folder."""
+def timed_sweep(args, *engine):
+    """Return (wall seconds, bytes of the run folders) of the sweep on ``engine``, in a fresh log folder."""
     with tempfile.TemporaryDirectory() as logdir:
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "repro.sweep", *RUNS, "--seed", "0", "1", "2", "--epochs",
-                        str(args.epochs), "--train-size", str(args.train_size), "--workers", str(workers),
-                        "--logdir", logdir], check=True, stdout=subprocess.DEVNULL)
-        return time.perf_counter() - started
+                        str(args.epochs), "--train-size", str(args.train_size), *engine, "--logdir", logdir],
+                       check=True, stdout=subprocess.DEVNULL)
+        seconds = time.perf_counter() - started
+        folders = [path for path in Path(logdir).glob("*/*") if path.parent.name != "sweep"]
+        return seconds, sum(file.stat().st_size for folder in folders for file in folder.rglob("*") if file.is_file())
+
+
+def two_node_cluster():
+    """Start a Ray cluster of two one-CPU nodes here; return it and the seconds it took."""
+    os.environ.update(RAY_TMPDIR=tempfile.mkdtemp(prefix="nndl-ray-"), RAY_USAGE_STATS_ENABLED="0")
+    from ray.cluster_utils import Cluster
+    started = time.perf_counter()
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    cluster.add_node(num_cpus=1)
+    cluster.wait_for_nodes()
+    return cluster, time.perf_counter() - started
 
 
 def main():
@@ -35,13 +55,24 @@ def main():
     parser.add_argument("--train-size", type=int, default=10_000)
     args = parser.parse_args()
     print(f"{len(RUNS)} runs, seeds 0-2 side by side, {args.epochs} epochs on {args.train_size:,} images each\n")
-    print("| engine | workers | wall time | per run | speed-up |\n|---|---|---|---|---|")
-    one = None
-    for workers in (1, 2):
-        seconds = timed_sweep(workers, args)
-        one = one or seconds
-        print(f"| local | {workers} | {seconds:.1f} s | {seconds / len(RUNS):.1f} s | {one / seconds:.2f}× |",
-              flush=True)
+    print("| engine | runs at once | wall time | per run | speed-up |\n|---|---|---|---|---|")
+    rows = {}
+    for name, engine in (("local", ["--workers", "1"]), ("local", ["--workers", "2"]), ("ray, 2 nodes", None)):
+        if engine is None:
+            cluster, start_up = two_node_cluster()
+            engine = ["--on", "ray", "--address", cluster.address]
+        rows[name, engine[-1]] = seconds, size = timed_sweep(args, *engine)
+        one = rows["local", "1"][0]
+        print(f"| {name} | {1 if engine[-1] == '1' else 2} | {seconds:.1f} s | {seconds / len(RUNS):.1f} s "
+              f"| {one / seconds:.2f}× |", flush=True)
+    cluster.shutdown()
+    shutil.rmtree(os.environ["RAY_TMPDIR"], ignore_errors=True)
+    local, ray_ = rows["local", "2"][0], rows["ray, 2 nodes", cluster.address][0]
+    print("\n| Ray's cost | |\n|---|---|")
+    print(f"| starting the 2-node cluster (once, before its row) | {start_up:.1f} s |")
+    print(f"| per run, against 2 local workers (connecting, task, sending the folders back) "
+          f"| {(ray_ - local) / len(RUNS):+.2f} s |")
+    print(f"| run folders sent back per run | {rows['ray, 2 nodes', cluster.address][1] / len(RUNS) / 1e6:.2f} MB |")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@
 
 A run of the sweep is what ``python -m repro.run NAME --variant V --seed …`` trains (its seeds side
 by side, one torch thread), started as that very command, so its run folders are ordinary ones
-and its numbers are repro.run's. ``--on local`` (the default, and today the only engine) keeps
-``--workers`` of them going on this machine, one process each. Options of repro.run's configs
+and its numbers are repro.run's. ``--on local`` (the default) keeps ``--workers`` of them going
+on this machine, one process each; ``--device cuda --workers 8`` packs eight on one GPU. ``--on
+ray`` makes each run a Ray task on a cluster (repro/sweep_ray.py). Options of repro.run's configs
 (``--epochs 1``) apply to every run whose config has the field; one that no named run has, and
 unknown names and variants, are refused in one line before anything starts. The sweep is safe
 to repeat: a seed already finished under ``--logdir`` with the same configuration and threads is
@@ -28,7 +29,7 @@ from pathlib import Path
 from repro.options import OneLineParser, override_parser, parse_overrides, seed
 from repro.readback import read_results
 from repro.records import RunFolderError
-from repro.results import record_runs
+from repro.results import record_path, record_runs
 from repro.run import EXIT_DIVERGED
 from repro.runs import UsageError, experiment_names, load_experiment, variant_config
 
@@ -42,6 +43,7 @@ class Run:
     seeds: tuple
     options: tuple  # repro.run's tokens of the config fields this variant has, e.g. ("--epochs", "1")
     config: dict  # the configuration those give, as config.json stores it
+    threads: int = 1  # torch threads of the run's process (--cpus-per-run), which its recipe records
 
     def __str__(self):
         return f"{self.name} {self.variant}"
@@ -52,8 +54,16 @@ def arguments():
     parser.add_argument("names", nargs="*", metavar="NAME[:VARIANT]", help="an experiment (all its variants) or one")
     parser.add_argument("--all", action="store_true", help="every variant of every experiment a CPU runs")
     parser.add_argument("--seed", type=seed, nargs="+", default=[0], help="seeds of every run, side by side")
-    parser.add_argument("--on", choices=("local",), default="local", help="where the runs go: this machine")
-    parser.add_argument("--workers", type=workers, default=None, help="runs at once (default: this machine's cores)")
+    parser.add_argument("--on", choices=("local", "ray"), default="local",
+                        help="where the runs go: this machine's processes, or a Ray cluster's tasks")
+    parser.add_argument("--workers", type=workers, default=None,
+                        help="runs at once here, or the CPUs of the Ray cluster started when no --address is given "
+                             "(default: this machine's cores / --cpus-per-run)")
+    parser.add_argument("--address", default=os.environ.get("RAY_ADDRESS"),
+                        help="HOST:PORT of a running Ray cluster (default $RAY_ADDRESS; none: start one here)")
+    parser.add_argument("--cpus-per-run", type=workers, default=1, help="CPUs, so torch threads, of each run (1)")
+    parser.add_argument("--gpus-per-run", type=gpus, default=0.0,
+                        help="GPUs of each run on Ray, e.g. 0.25: four runs share one (0)")
     parser.add_argument("--logdir", default="logs", help="where run folders go (default logs)")
     parser.add_argument("--data", help="mnist.pkl.gz, or a folder holding torchvision's MNIST (for every run)")
     parser.add_argument("--record", action="store_true", help="then record the finished runs into results/")
@@ -64,11 +74,18 @@ def arguments():
 def workers(text):
     value = int(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"workers must be at least 1, got {text}")
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
     return value
 
 
-def planned_runs(names, every, seeds, tokens):
+def gpus(text):
+    value = float(text)
+    if not 0 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 64 (a fraction shares a GPU), got {text}")
+    return value
+
+
+def planned_runs(names, every, seeds, tokens, threads=1):
     """Return the sweep's runs; raise UsageError for an unknown name, variant or option, or a bad value."""
     if every == bool(names):
         raise UsageError("name experiments (NAME or NAME:VARIANT) or give --all, not both or neither")
@@ -83,7 +100,7 @@ def planned_runs(names, every, seeds, tokens):
         given = tuple(token for option, values in options.items() if option in fields[name, variant]
                       for token in (option, *values))
         cfg = parse_overrides(variant_config(load_experiment(name), name, variant), list(given), [], name)
-        runs.append(Run(name, variant, tuple(seeds), given, json.loads(json.dumps(dataclasses.asdict(cfg)))))
+        runs.append(Run(name, variant, tuple(seeds), given, json.loads(json.dumps(dataclasses.asdict(cfg))), threads))
     return runs
 
 
@@ -126,7 +143,7 @@ def seeds_state(run, logdir):
             results = read_results(config_path.parent)
         except (OSError, ValueError, RunFolderError):
             continue  # a damaged folder is repro.run's to report when it is resumed by hand; the seed trains anew
-        if folder.get("config") != run.config or folder.get("recipe", {}).get("threads", 1) != 1:
+        if folder.get("config") != run.config or folder.get("recipe", {}).get("threads", 1) != run.threads:
             continue
         if results.get("finished"):
             state[folder["seed"]] = "finished"
@@ -141,24 +158,36 @@ def commands(run, logdir, data):
     source = ["--data", data] if data else []
     resumed = [str(where) for where in state.values() if where != "finished"]
     to_train = [str(seed) for seed in run.seeds if seed not in state]
+    threads = ["--threads", str(run.threads)] if run.threads != 1 else []
     return ([python + ["--resume", *resumed] + source] if resumed else []) + \
         ([python + [run.name, "--variant", run.variant, "--seed", *to_train, "--logdir", str(logdir), *run.options]
-          + source] if to_train else [])
+          + threads + source] if to_train else [])
 
 
-def execute(run, logdir, data):
-    """Run one configuration's commands (logging their output under logdir/sweep/); return (run, error or None)."""
-    log = Path(logdir) / "sweep" / f"{run.name}-{run.variant}.log"
+def log_path(run, logdir):
+    """Where the output of a run's commands goes: logdir/sweep/NAME-VARIANT.log."""
+    return Path(logdir) / "sweep" / f"{run.name}-{run.variant}.log"
+
+
+def execute(run, logdir, data, log):
+    """Run one configuration's commands, their output appended to log; return None, or why it failed in one line."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a") as output:
         for command in commands(run, logdir, data):
             done = subprocess.run(command, stdout=output, stderr=subprocess.STDOUT)
             if done.returncode == EXIT_DIVERGED:  # a result, not a failure: the seed's η or λ was too large
-                return run, None
+                return None
             if done.returncode:
                 lines = log.read_text().strip().splitlines() or ["(no output)"]
-                return run, f"exit {done.returncode}: {lines[-1]} (all of it: {log})"
-    return run, None
+                return f"exit {done.returncode}: {lines[-1]}"
+    return None
+
+
+def execute_here(run, logdir, data):
+    """The local engine's task: execute the run in this machine's logdir; return (run, error or None)."""
+    log = log_path(run, logdir)
+    error = execute(run, logdir, data, log)
+    return run, error and f"{error} (all of it: {log})"
 
 
 def summary(run, logdir):
@@ -174,36 +203,85 @@ def summary(run, logdir):
     return f"{', '.join(peaks)} | {max(seconds) / 60:.1f} min"
 
 
+class Progress:
+    """What a sweep shows as it goes: runs done of the total, the running ones, and the time left, estimated
+    from the records' wall times where every run left has one (book configurations), else from the pace."""
+
+    def __init__(self, runs, at_once, logdir):
+        self.left, self.at_once, self.logdir = {str(run): recorded_seconds(run) for run in runs}, at_once, logdir
+        self.total, self.running, self.failed, self.began = len(runs), {}, {}, time.monotonic()
+
+    def started(self, run, where=""):
+        again = " again" if str(run) in self.running else ""  # a retried task: its node died
+        self.running[str(run)] = where
+        print(f"started{again} {run}{where}; running: {', '.join(self.running)}", flush=True)
+
+    def finished(self, run, error):
+        """Print the run's line: its peak per seed and time, or why it failed, and how far the sweep is."""
+        self.running.pop(str(run), None)
+        self.left.pop(str(run))
+        if error:
+            self.failed[str(run)] = error
+        done, elapsed = self.total - len(self.left), time.monotonic() - self.began
+        if None not in self.left.values():
+            left, how = sum(self.left.values()) / self.at_once, "from the records' wall times"
+        else:
+            left, how = elapsed / done * len(self.left), "at this pace"
+        print(f"[{done}/{self.total}] {run}: {error or 'finished | ' + summary(run, self.logdir)} "
+              f"({elapsed / 60:.1f} min so far, about {left / 60:.1f} left {how})", flush=True)
+
+
+def recorded_seconds(run):
+    """Return the wall time results/ records for the run (seeds side by side: the longest), or None."""
+    paths = [record_path(run.name, run.variant, seed_) for seed_ in run.seeds]
+    if run.options or run.threads != 1 or not all(path.is_file() for path in paths):
+        return None  # not the recorded book configuration, or not recorded
+    return max(json.loads(path.read_text()).get("wall_time_s", 0.0) for path in paths)
+
+
 def sweep(runs, workers, logdir, data):
-    """Run the runs, ``workers`` at a time, printing each as it ends; return {str(run): error} of those that failed."""
-    pending = [run for run in runs if commands(run, logdir, data)]
-    print(f"{len(runs)} runs: {len(runs) - len(pending)} already finished under {logdir}, {len(pending)} to go, "
-          f"{workers} at a time")
-    failed, started = {}, time.monotonic()
+    """Run the runs here, ``workers`` at a time; return {str(run): error} of those that failed."""
+    progress = Progress(runs, workers, logdir)
+
+    def task(run):
+        progress.started(run)
+        return execute_here(run, logdir, data)
+
     with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(execute, run, logdir, data) for run in pending]
-        for done, future in enumerate(as_completed(futures), 1):
-            run, error = future.result()
-            if error:
-                failed[str(run)] = error
-            elapsed = time.monotonic() - started
-            left = elapsed / done * (len(pending) - done)
-            print(f"[{done}/{len(pending)}] {run}: {error or 'finished'} "
-                  f"({elapsed / 60:.1f} min so far, about {left / 60:.1f} left at this pace)", flush=True)
-    return failed
+        for future in as_completed([pool.submit(task, run) for run in runs]):
+            progress.finished(*future.result())
+    return progress.failed
+
+
+def chosen_engine(args, runs):
+    """Return the engine that runs the sweep's runs: ``sweep`` here, or Ray's with the cluster's options;
+    raise UsageError for options the engine does not take (before anything starts)."""
+    if args.on == "local":
+        if args.address or args.gpus_per_run:
+            raise UsageError("--address and --gpus-per-run are Ray's (--on ray); here --workers runs share a GPU")
+        return sweep
+    try:
+        from repro.sweep_ray import ray_engine  # Ray is an optional extra
+    except ImportError:
+        raise UsageError("--on ray needs Ray: pip install 'nndl-repro[ray]'") from None
+    return ray_engine(args.address, args.cpus_per_run, args.gpus_per_run, runs)
 
 
 def main(argv=None):
     try:
         args, tokens = arguments().parse_known_args(sys.argv[1:] if argv is None else argv)
-        runs = planned_runs(args.names, args.all, args.seed, tokens)
-        at_once = args.workers or len(os.sched_getaffinity(0))
+        runs = planned_runs(args.names, args.all, args.seed, tokens, args.cpus_per_run)
+        at_once = args.workers or max(1, len(os.sched_getaffinity(0)) // args.cpus_per_run)
+        engine = chosen_engine(args, runs)
         if args.dry_run:
             for run in runs:
                 print(f"{run}: " + ("; ".join("python " + " ".join(command[1:]) for command in commands(run, args.logdir, args.data))
                                     or "finished already"))
             return
-        failed = sweep(runs, at_once, args.logdir, args.data)
+        pending = [run for run in runs if commands(run, args.logdir, args.data)]
+        print(f"{len(runs)} runs: {len(runs) - len(pending)} already finished under {args.logdir}, {len(pending)} to go",
+              flush=True)
+        failed = engine(pending, at_once, args.logdir, args.data) if pending else {}
     except UsageError as error:
         print(f"python -m repro.sweep: error: {error}", file=sys.stderr)
         sys.exit(2)

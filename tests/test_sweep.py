@@ -79,7 +79,8 @@ def test_an_interrupted_seed_is_resumed_and_a_failing_run_is_one_line_while_the_
     (["chap1_baselines:random", "--eta", "0.5"], "no named run has --eta"),
     (["chap1_network", "--epochs", "x"], "--epochs"),
     (["chap1_network", "--all"], "not both or neither"),
-    (["chap1_network", "--workers", "0"], "workers must be at least 1"),
+    (["chap1_network", "--workers", "0"], "--workers: must be at least 1"),
+    (["chap1_network", "--gpus-per-run", "0.5"], "--address and --gpus-per-run are Ray's (--on ray)"),
 ])
 def test_bad_names_and_options_are_refused_before_anything_starts(argv, says, tmp_path):
     done = sweep(tmp_path / "logs", *argv)
