@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -210,15 +211,18 @@ class Progress:
     def __init__(self, runs, at_once, logdir):
         self.left, self.at_once, self.logdir = {str(run): recorded_seconds(run) for run in runs}, at_once, logdir
         self.total, self.running, self.failed, self.began = len(runs), {}, {}, time.monotonic()
+        self.lock = threading.Lock()  # the local engine's runs start in its threads
 
     def started(self, run, where=""):
-        again = " again" if str(run) in self.running else ""  # a retried task: its node died
-        self.running[str(run)] = where
-        print(f"started{again} {run}{where}; running: {', '.join(self.running)}", flush=True)
+        with self.lock:
+            again = " again" if str(run) in self.running else ""  # a retried task: its node died
+            self.running[str(run)] = where
+            print(f"started{again} {run}{where}; running: {', '.join(self.running)}", flush=True)
 
     def finished(self, run, error):
         """Print the run's line: its peak per seed and time, or why it failed, and how far the sweep is."""
-        self.running.pop(str(run), None)
+        with self.lock:
+            self.running.pop(str(run), None)
         self.left.pop(str(run))
         if error:
             self.failed[str(run)] = error
