@@ -245,7 +245,7 @@ def test_chap3_dropout_helps_the_1000_image_run(book_run):
 
 def test_chap3_the_walk_through_goes_as_the_book_says(book_run):
     """Ch.3 broad strategy: stuck at chance (one digit predicted), then λ = 20 learns "a little" and η = 1 more;
-    η = 100 is stuck again. Ours, seeds 0-5: λ = 20 peaks at 43-51 of 100, η = 1 at 70-75, η = 100 at 10."""
+    η = 100 is stuck again. Their records, seeds 0-2: λ = 20 peaks at 43-49 of 100, η = 1 at 73-75, η = 100 at 10."""
     for seed in SEEDS:
         for variant in ("default", "eta100"):
             digits = {row["digits/validation"] for row in book_run("chap3_broad_strategy", variant, seed)["epochs"]}
