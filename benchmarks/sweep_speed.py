@@ -56,23 +56,24 @@ def main():
     args = parser.parse_args()
     print(f"{len(RUNS)} runs, seeds 0-2 side by side, {args.epochs} epochs on {args.train_size:,} images each\n")
     print("| engine | runs at once | wall time | per run | speed-up |\n|---|---|---|---|---|")
-    rows = {}
-    for name, engine in (("local", ["--workers", "1"]), ("local", ["--workers", "2"]), ("ray, 2 nodes", None)):
-        if engine is None:
+    rows = []
+    for name, at_once in (("local", 1), ("local", 2), ("ray, 2 nodes", 2)):
+        if name == "local":
+            engine = ["--workers", str(at_once)]
+        else:
             cluster, start_up = two_node_cluster()
             engine = ["--on", "ray", "--address", cluster.address]
-        rows[name, engine[-1]] = seconds, size = timed_sweep(args, *engine)
-        one = rows["local", "1"][0]
-        print(f"| {name} | {1 if engine[-1] == '1' else 2} | {seconds:.1f} s | {seconds / len(RUNS):.1f} s "
-              f"| {one / seconds:.2f}× |", flush=True)
+        seconds, size = timed_sweep(args, *engine)
+        rows.append(seconds)
+        print(f"| {name} | {at_once} | {seconds:.1f} s | {seconds / len(RUNS):.1f} s | {rows[0] / seconds:.2f}× |",
+              flush=True)
     cluster.shutdown()
     shutil.rmtree(os.environ["RAY_TMPDIR"], ignore_errors=True)
-    local, ray_ = rows["local", "2"][0], rows["ray, 2 nodes", cluster.address][0]
     print("\n| Ray's cost | |\n|---|---|")
     print(f"| starting the 2-node cluster (once, before its row) | {start_up:.1f} s |")
-    print(f"| per run, against 2 local workers (connecting, task, sending the folders back) "
-          f"| {(ray_ - local) / len(RUNS):+.2f} s |")
-    print(f"| run folders sent back per run | {rows['ray, 2 nodes', cluster.address][1] / len(RUNS) / 1e6:.2f} MB |")
+    print(f"| per run, against 2 local workers (connecting, a task, the folders sent back and written) "
+          f"| {(rows[2] - rows[1]) / len(RUNS):+.2f} s |")
+    print(f"| run folders sent back per run | {size / len(RUNS) / 1e6:.2f} MB |")
 
 
 if __name__ == "__main__":

@@ -223,6 +223,21 @@ def test_chap1_the_best_run_has_about_9129_right_after_one_epoch(book_run):
         f"{at('chap1_network', 'default', best['seed'])}: {best['epochs'][0]['correct/test']} after epoch 0"
 
 
+def test_chap1_a_few_runs_in_64_get_stuck_which_is_why_the_book_takes_the_best_of_three(book_run):
+    """Ch.1: "To generate results in this chapter I've taken best-of-three runs." Over seeds 0-63 (the README's
+    command, 13 minutes on one core) a few runs stay stuck, well below the book, with a digit (almost) never
+    predicted after the quadratic cost's slowdown (Ch.3); the rest learn. So the best of each triple 3k..3k+2
+    lies within EXPECTED's 0.6 pp of the book's 95.42, and a single run need not. Our records: 5 of 64 stuck."""
+    runs = {seed: book_run("chap1_network", "default", seed) for seed in range(64)}
+    stuck = [seed for seed, results in runs.items() if results["peak"]["accuracy"] < 90.0]
+    assert 0 < len(stuck) <= 6, f"results/chap1_network/default/: seeds {stuck} peak below 90"  # 10% at most
+    for seed in stuck:
+        assert min(epoch["digits/test"] for epoch in runs[seed]["epochs"]) < 10, at("chap1_network", "default", seed)
+    for k in range(21):
+        best = max(runs[3 * k + i]["peak"]["accuracy"] for i in range(3))
+        assert abs(best - 95.42) <= 0.6, f"results/chap1_network/default/ seeds {3 * k}-{3 * k + 2}: best {best}"
+
+
 def test_chap1_a_larger_learning_rate_learns_better(book_run):
     """Ch.1: from η = 0.001, "increasing the learning rate, say to η = 0.01 ... we get better results", and on to
     η = 1.0: each step of the walk ends higher than the last, seed for seed ([784, 100, 10], 30 epochs)."""
