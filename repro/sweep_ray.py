@@ -35,9 +35,15 @@ RETRIES = 3  # a run is started again on another node at most this often when it
 
 
 def ray_engine(address, cpus_per_run, gpus_per_run, runs):
-    """Return the engine that runs the runs as Ray tasks; refuse a run on cuda that would get no GPU."""
+    """Return the engine that runs the runs as Ray tasks; refuse a run on cuda that would get no GPU, and an
+    address where nothing answers."""
     if not gpus_per_run and any(run.config.get("device") == "cuda" for run in runs):
         raise UsageError("runs on cuda need --gpus-per-run on Ray, e.g. 0.25: four runs share a GPU")
+    if address:
+        try:
+            reachable(address)
+        except OSError as error:
+            raise UsageError(f"cannot reach the Ray cluster at {address}: {error.strerror or error}") from None
 
     def engine(pending, at_once, logdir, data):
         with connected(address, at_once * cpus_per_run):
@@ -68,6 +74,13 @@ def connected(address, cpus):
     finally:
         ray.shutdown()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def reachable(address):
+    """Raise OSError if nothing answers at HOST:PORT within 5 s (ray.init would retry for minutes)."""
+    host, _, port = address.rpartition(":")
+    if host and port.isdigit():  # not "auto" or a ray:// client address, which Ray resolves itself
+        socket.create_connection((host, int(port)), timeout=5).close()
 
 
 @ray.remote(num_cpus=0)

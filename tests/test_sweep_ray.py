@@ -113,3 +113,10 @@ def test_runs_on_cuda_without_a_share_of_a_gpu_are_refused_before_anything_start
     with pytest.raises(UsageError, match="runs on cuda need --gpus-per-run on Ray"):
         ray_engine(None, 1, 0.0, [on_cuda])
     assert ray_engine(None, 1, 0.25, [on_cuda])  # an engine, nothing started yet
+
+
+def test_an_address_where_no_cluster_answers_is_refused_in_one_line_before_anything_starts(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "repro.sweep", "chap1_baselines:random", "--on", "ray", "--address",
+                           "127.0.0.1:1", "--logdir", str(tmp_path / "logs")], capture_output=True, text=True)
+    assert done.returncode == 2 and "cannot reach the Ray cluster at 127.0.0.1:1" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not done.stdout and not (tmp_path / "logs").exists()
