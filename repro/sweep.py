@@ -289,6 +289,9 @@ def main(argv=None):
     except UsageError as error:
         print(f"python -m repro.sweep: error: {error}", file=sys.stderr)
         sys.exit(2)
+    except BrokenPipeError:  # `--dry-run | head` read what it wanted: quiet, as Python's docs advise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     print("\n| run | status | peak per seed | time |\n|---|---|---|---|")
     for run in runs:
         print(f"| {run} | {'failed' if str(run) in failed else 'finished'} | {summary(run, args.logdir)} |")
