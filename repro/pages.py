@@ -69,6 +69,7 @@ def page_rows(results):
             "peaks": peaks, "mean": mean, "std": std, "band": band(row["expected"], row["runs"]),
             "verdict": verdict(row["expected"], row["runs"]), "time": time_per_run(row["runs"]),
             "made": made(row["runs"]), "command": command(row["name"], row["variant"], row["runs"]).strip("`"),
+            "beyond": beyond_seeds_0_to_2(row["runs"]),
             "figure": f"{row['name']}-{row['variant']}.png"})
     measured = {(row["name"], row["variant"]) for row in rows}
     for name in experiment_names():
@@ -77,6 +78,14 @@ def page_rows(results):
                 chapters[name.split("_")[0]].append({"name": name, "variant": variant, "expected": expected,
                                                      "verdict": "not yet run"})
     return {chapter: rows for chapter, rows in chapters.items() if rows}
+
+
+def beyond_seeds_0_to_2(runs):
+    """Return the range of the recorded seeds after the first three (chap1_network's 3-63), or "" if none."""
+    if len(runs) <= 3:
+        return ""
+    peaks = [run["peak"]["accuracy"] for run in runs[3:]]
+    return f"seeds {runs[3]['seed']}–{runs[-1]['seed']}: {min(peaks):.2f}–{max(peaks):.2f}"
 
 
 LABELLED = 6  # seeds named on a strip; past these (chap1_network's 64) the labels would overlap

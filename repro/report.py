@@ -145,7 +145,7 @@ def verdict(expected, runs):
 
 def band(expected, runs):
     """Return the band's cell of the table: the verdict, the compared statistic and the seeds' band."""
-    said = verdict(expected, runs)
+    said, full_tier = verdict(expected, runs), [run for run in runs if run["seed"] in FULL_TIER_SEEDS]
     if said == "not yet run":
         return "no band: not yet recorded"
     if said == "no band":
@@ -154,7 +154,6 @@ def band(expected, runs):
     seeds = f"seeds in {list(expected.seed_band)}"
     if expected.book is None:
         return f"{shown_verdict[said]}: {seeds} (no book number)"
-    full_tier = [run for run in runs if run["seed"] in FULL_TIER_SEEDS]
     statistic = "chosen on validation" if expected.statistic == "validation" else expected.statistic
     return f"{shown_verdict[said]}: {statistic} {expected.compared(full_tier):.2f} (book ± {expected.within}); {seeds}"
 

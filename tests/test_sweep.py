@@ -35,13 +35,20 @@ def swept(tmp_path_factory):
     return logdir, sweep(logdir, *FOUR, *TINY, "--workers", "2")
 
 
-def test_two_workers_run_four_tiny_runs_as_repro_run_does(swept, tmp_path):
+@pytest.fixture(scope="session")
+def by_repro_run(tmp_path_factory):
+    """The four tiny runs as ``python -m repro.run`` trains them, one after another (both engines' reference)."""
+    logdir = tmp_path_factory.mktemp("by_repro_run")
+    for run in planned_runs(FOUR, False, [0, 1], TINY[3:]):  # the options each config has (the baseline: none)
+        run_main([run.name, "--variant", run.variant, "--seed", "0", "1", *run.options, "--logdir", str(logdir)])
+    return results_of(logdir)
+
+
+def test_two_workers_run_four_tiny_runs_as_repro_run_does(swept, by_repro_run):
     logdir, done = swept
     assert done.returncode == 0, done.stderr
     assert "4 runs: 0 already finished" in done.stdout and "[4/4]" in done.stdout
-    for run in planned_runs(FOUR, False, [0, 1], TINY[3:]):  # the options each config has (the baseline: none)
-        run_main([run.name, "--variant", run.variant, "--seed", "0", "1", *run.options, "--logdir", str(tmp_path)])
-    assert results_of(logdir) == results_of(tmp_path) and len(results_of(tmp_path)) == 8
+    assert results_of(logdir) == by_repro_run and len(by_repro_run) == 8
 
 
 def test_a_sweep_started_again_skips_what_finished(swept):

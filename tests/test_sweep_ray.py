@@ -13,10 +13,9 @@ import tempfile
 
 import pytest
 
-from repro.run import main as run_main
 from repro.runs import UsageError
 from repro.sweep import planned_runs
-from tests.test_sweep import FOUR, TINY, results_of
+from tests.test_sweep import FOUR, TINY, by_repro_run, results_of  # noqa: F401 (by_repro_run: a fixture)
 
 ray = pytest.importorskip("ray", reason="the [ray] extra: pip install 'nndl-repro[ray]' (make test installs it)")
 from ray.cluster_utils import Cluster  # noqa: E402
@@ -37,15 +36,6 @@ def two_nodes(monkeypatch):
     yield cluster, cluster.head_node.node_id, second
     cluster.shutdown()
     shutil.rmtree(scratch, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def by_repro_run(tmp_path_factory):
-    """The four tiny runs as ``python -m repro.run`` trains them, one after another."""
-    logdir = tmp_path_factory.mktemp("local")
-    for run in planned_runs(FOUR, False, [0, 1], TINY[3:]):
-        run_main([run.name, "--variant", run.variant, "--seed", "0", "1", *run.options, "--logdir", str(logdir)])
-    return results_of(logdir)
 
 
 def on_ray(cluster, logdir, *argv):
