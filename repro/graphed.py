@@ -46,6 +46,11 @@ class Pack:
         self.graphs, self.fallback = {}, None  # steps → CUDA graph; why graphs failed, if they did
 
     @property
+    def state_bytes(self):
+        """Bytes of the members' parameters: what the pack's checkpoints weigh if it stops unfinished."""
+        return sum(p.numel() * p.element_size() for p in self.network.parameters())
+
+    @property
     def steps_per_epoch(self):
         return self.images.shape[1] // self.cfg.mini_batch_size  # network3 drops a last partial mini-batch
 

@@ -152,9 +152,13 @@ class RunLog:
         self.history.append({"epoch": epoch, **metrics})
         chart_hparam_metrics(self.writer, self.history, epoch)
         if save:
-            self.writer.flush()
-            self._save_checkpoint(network, state or {})
-            self.write_results(finished=False)
+            self.save(network, state)
+
+    def save(self, network, state=None):
+        """Checkpoint the run as it is now, with results.json as of its last epoch: it can go on from here."""
+        self.writer.flush()
+        self._save_checkpoint(network, state or {})
+        self.write_results(finished=False)
 
     def scalars(self, metrics, step):
         """Chart each metric in TensorBoard at ``step``; raise ValueError for a tag no chart is documented for."""

@@ -13,13 +13,19 @@ which starts at its first line and stops at ``--minutes``:
    rung's seeds 0-2 among them), trained as dropout runs and voted from their records.
 2. Plan: time the packs' steps together (their streams overlap), project the time to finish
    them, evaluation included, and drop the dearest pack until the projection fits what is left
-   of the clock. ``--dry-run`` stops here.
+   of the clock. Beside those, packs that cannot finish here (a 60-epoch rung of more than
+   about 350 µs a step does not fit one command) train too, while they add throughput and
+   their state fits ``--carry-mib``. ``--dry-run`` stops here.
 3. Climb: epoch by epoch, all chosen packs together; each pack, once finished, writes its
    records (``results/chap6_conv/<rung>/seed<k>.json``: results.json with its recipe and this
    command) into DIR/chap6_ladder.tar.gz at once, with the window's measurements
    (``results/chap6_conv/windows/<time>.json``), so a command killed later loses no finished
    rung. Unpacked at the repository's root they land in ``results/``, and the next window
    skips those rungs. ``--table`` prints the README's table from the records.
+4. Stop: the packs the deadline stops are checkpointed and written to DIR/state
+   (repro/window_state.py), with the stopped packs this command did not train; the next
+   command, given that folder as ``--state``, goes on from the checkpoints (on the CPU, bit for
+   bit as if never stopped). A record's ``pieces`` say which commands trained which epochs.
 
     python scripts/chap6_ladder.py --dry-run --device cpu --train-size 50 --epochs 1
     PYTHONPATH=. python3 scripts/chap6_ladder.py --minutes 9.4 --out $OUT --data data/mnist.pkl.gz
@@ -33,7 +39,9 @@ import argparse  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
+import shutil  # noqa: E402
 import tarfile  # noqa: E402
+import tempfile  # noqa: E402
 from dataclasses import asdict, replace  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -41,14 +49,16 @@ from pathlib import Path  # noqa: E402
 import torch  # noqa: E402
 
 from experiments import chap6_conv  # noqa: E402
-from repro import graphed  # noqa: E402
+from repro import graphed, window_state  # noqa: E402
 from repro.data import expanded, load_mnist  # noqa: E402
 from repro.log import RunLog  # noqa: E402
-from repro.records import write_atomically  # noqa: E402
+from repro.pages import README, rewrite_readme  # noqa: E402
+from repro.records import git_commit, write_atomically  # noqa: E402
 from repro.results import RESULTS, chosen_on_validation, record_path, recorded  # noqa: E402
 from repro.train3 import epoch_metrics, evaluate, training_cost  # noqa: E402
 
 RUNGS = [name for name, cfg in chap6_conv.VARIANTS.items() if cfg.expanded]
+TABLE_BEGIN, TABLE_END = "<!-- chap6-ladder:begin -->", "<!-- chap6-ladder:end -->"  # the README's block of table()
 SPLITS = ("validation", "test")
 
 
@@ -68,11 +78,20 @@ def arguments(argv=None):
     parser.add_argument("--steps-per-replay", type=int, default=50, help="steps captured in one CUDA graph")
     parser.add_argument("--replays", type=int, default=4, help="replays timed per measurement")
     parser.add_argument("--results", type=Path, default=RESULTS, help="recorded rungs are skipped")
-    parser.add_argument("--out", type=Path, default=Path("logs/ladder"), help="where the archive goes")
+    parser.add_argument("--out", type=Path, default=Path("logs/ladder"),
+                        help="where the archive goes, and the state of unfinished packs (OUT/state)")
+    parser.add_argument("--state", type=Path, default=Path("logs/ladder/state"),
+                        help="an earlier command's OUT/state: its unfinished packs go on from their checkpoints")
+    parser.add_argument("--carry-mib", type=float, default=44.0,
+                        help="the most state unfinished packs may leave for the next command (0: start only "
+                             "packs that finish); the device tool carries 64 MiB, the book's data file included")
     parser.add_argument("--logdir", type=Path, default=Path("logs"), help="the run folders")
     parser.add_argument("--data", help="mnist.pkl.gz, where it is not the installed one")
     parser.add_argument("--commit", help="the git commit of this tree, where it has no .git (the GPU machine)")
     parser.add_argument("--table", action="store_true", help="print the README's table of the rungs from the records")
+    parser.add_argument("--unpack", type=Path, metavar="FILES_AT",
+                        help="take in a window's files: its records into --results, its state into --state, "
+                             "the README's tables made anew")
     parser.add_argument("--dry-run", action="store_true", help="smoke-test, measure and plan; train nothing")
     parser.add_argument("--epochs", type=int, help="override every rung's epochs (tests)")
     parser.add_argument("--train-size", type=int, help="override every rung's images before expansion (tests)")
@@ -96,12 +115,39 @@ def nets_of(rung, args):
     return [seed * ensemble + k for seed in args.seeds for k in range(ensemble)]
 
 
-def wanted_packs(args):
-    """Return [(member configuration, variant, seeds)]: the networks still to train, ``--pack-size`` to a pack.
+def member_config(variant, args):
+    """Return the configuration each network of a variant trains with (the ensemble's: dropout's, one net)."""
+    return replace(rung_config(variant, args), ensemble=1)
 
-    The ensemble's members are the dropout configuration's seeds 0-14 (the dropout rung's
-    seeds 0-2 among them), recorded as dropout runs one pack at a time, so that windows too
-    short for all 15 add to each other; its votes are counted from their records.
+
+def stopped_packs(args):
+    """Return the packs an earlier command stopped unfinished (``--state``), their run folders unpacked under --logdir.
+
+    Each is the state's manifest entry: name, variant, seeds, config, runs (folders under --logdir),
+    bytes, epoch. A state that cannot be used is said in one line, and its packs start again.
+    """
+    try:
+        manifest = window_state.read(args.state, args.logdir) or []
+    except window_state.StateDamaged as error:
+        print(f"{error}: its packs start again from epoch 0", file=sys.stderr, flush=True)
+        return []
+    unrecorded = []
+    for entry in manifest:
+        if all(record_path("chap6_conv", entry["variant"], seed, args.results).exists() for seed in entry["seeds"]):
+            print(f"{entry['name']}: recorded since it stopped at epoch {entry['epoch']}, its state dropped")
+        else:
+            unrecorded.append(entry)
+    return unrecorded
+
+
+def wanted_packs(args, stopped=()):
+    """Return [(member configuration, variant, seeds, run folders or None)]: the packs this command may train.
+
+    The networks still to train, ``--pack-size`` to a pack; the ``stopped`` packs of these seeds
+    and configurations first, going on from their run folders. The ensemble's members are the
+    dropout configuration's seeds 0-14 (the dropout rung's seeds 0-2 among them), recorded as
+    dropout runs one pack at a time, so that windows too short for all 15 add to each other;
+    its votes are counted from their records.
     """
     needed = {}
     for rung in args.rungs:
@@ -109,11 +155,20 @@ def wanted_packs(args):
             print(f"{rung}: recorded in {args.results}, skipped")
             continue
         variant = "dropout" if rung == "ensemble" else rung
-        _, seeds = needed.setdefault(replace(rung_config(rung, args), ensemble=1), (variant, set()))
+        _, seeds = needed.setdefault(member_config(rung, args), (variant, set()))
         seeds |= {seed for seed in nets_of(rung, args)
                   if not record_path("chap6_conv", variant, seed, args.results).exists()}
-    return [(cfg, variant, sorted(seeds)[k:k + args.pack_size])
-            for cfg, (variant, seeds) in needed.items() for k in range(0, len(seeds), args.pack_size)]
+    going_on = []
+    for entry in stopped:
+        cfg = member_config(entry["variant"], args)
+        _, seeds = needed.get(cfg, (None, set()))
+        if entry["config"] == json.loads(json.dumps(asdict(cfg))) and set(entry["seeds"]) <= seeds:
+            seeds -= set(entry["seeds"])
+            going_on.append((cfg, entry["variant"], entry["seeds"], [args.logdir / run for run in entry["runs"]]))
+        else:  # another command's rungs, seeds or sizes: carried on as they are (save_state)
+            print(f"{entry['name']}: stopped at epoch {entry['epoch']}, not this command's: its state kept")
+    return going_on + [(cfg, variant, sorted(seeds)[k:k + args.pack_size], None)
+                       for cfg, (variant, seeds) in needed.items() for k in range(0, len(seeds), args.pack_size)]
 
 
 def training_sets(data, seeds):
@@ -131,14 +186,26 @@ def training_sets(data, seeds):
     return torch.stack(images), torch.stack(labels), states
 
 
-def build(cfg, variant, seeds, sets, args):
-    """Return a Pack of cfg's networks for these seeds, each drawn from its generator after its set."""
+def build(cfg, variant, seeds, sets, args, runs=None):
+    """Return a Pack of cfg's networks for these seeds, each drawn from its generator after its set.
+
+    ``runs``: the pack's run folders, where an earlier command stopped it: its networks, their
+    masks' generators and their histories go on from the checkpoints (repro/log.py).
+    """
     images, labels, states = sets
     members = [cfg.network(torch.Generator().set_state(states[seed])) for seed in seeds]
     dropout_generators = [torch.Generator(device=args.device).manual_seed(seed) for seed in seeds]
+    logs = [RunLog.reopen(run) for run in runs or []]
+    checkpoints = [log.resume(member) for log, member in zip(logs, members)]
+    for generator, checkpoint in zip(dropout_generators, checkpoints):
+        generator.set_state(checkpoint["masks"])
+    if checkpoints and args.device.startswith("cuda"):  # the pack's masks go on from the stream they stopped in
+        torch.cuda.set_rng_state(checkpoints[0]["cuda_rng"])
     pack = graphed.Pack(cfg, members, images, labels, [list(states).index(seed) for seed in seeds],
                         dropout_generators)
-    pack.variant, pack.seeds, pack.logs, pack.epoch, pack.wall_s = variant, seeds, [], 0, 0.0
+    pack.variant, pack.seeds, pack.logs, pack.wall_s, pack.runs = variant, seeds, logs, 0.0, runs
+    pack.epoch = pack.first_epoch = len(logs[0].history) if logs else 0
+    pack.pieces = checkpoints[0]["pieces"] if checkpoints else []  # the commands that trained it before
     pack.name = variant if seeds == args.seeds else f"{variant} seeds {seeds[0]}-{seeds[-1]}"
     return pack
 
@@ -166,16 +233,16 @@ def smoke_tests(wanted, data, summary, args):
 
     Each one's row goes into ``summary["smoke"]``, on CUDA with the pack's own peak memory.
     """
-    sets = training_sets(data, sorted({seed for _, _, seeds in wanted for seed in seeds})) if wanted else None
+    sets = training_sets(data, sorted({seed for _, _, seeds, _ in wanted for seed in seeds})) if wanted else None
     packs, on_cuda = [], args.device.startswith("cuda")
-    for cfg, variant, seeds in wanted:
+    for cfg, variant, seeds, runs in wanted:
         if clock() > args.smoke_minutes * 60:
             print(f"{variant} seeds {seeds}: not smoke-tested (the smoke test's minutes are spent)")
             continue
         if on_cuda:  # a pack's own peak: its networks, graphs and evaluation (the training sets are shared)
             torch.cuda.reset_peak_memory_stats()
             before = torch.cuda.memory_allocated()
-        packs.append(build(cfg, variant, seeds, sets, args))
+        packs.append(build(cfg, variant, seeds, sets, args, runs))
         summary["smoke"][packs[-1].name] = row = smoke_test(packs[-1], data, args)
         if on_cuda:
             row["peak_memory_gib"] = (torch.cuda.max_memory_allocated() - before) / 2 ** 30
@@ -191,28 +258,73 @@ def projected_s(packs, seconds_per_step, rows):
         (pack.cfg.epochs - pack.epoch) * rows[pack.name]["evaluation_s"] for pack in packs)
 
 
-def plan(packs, rows, args):
+def fits(packs, together, rows, args):
+    """Say whether these packs, stepping together at ``together`` seconds a step, finish before the deadline."""
+    # 3% and 10 s spare: the first window's projection of 460 s for expanded took 456 s
+    need, left = 1.03 * projected_s(packs, together, rows) + 10, args.minutes * 60 - clock()
+    print(f"together {', '.join(p.name for p in packs)}: {1e6 * together:.0f} µs a step, "
+          f"{need / 60:.1f} min projected to finish, {left / 60:.1f} min left", flush=True)
+    return need <= left
+
+
+def joint_step(packs, args, joint):
+    """Return the seconds a step of these packs takes together (their streams overlapped); note it in ``joint``."""
+    joint[", ".join(pack.name for pack in packs)] = seconds = graphed.seconds_per_step(packs, args.steps_per_replay,
+                                                                                     args.replays)
+    return seconds
+
+
+def finishing(packs, rows, args, joint):
     """Return the packs that finish before the deadline when run together, dropping the dearest until they do."""
     chosen = list(packs)
     while chosen:
-        together = graphed.seconds_per_step(chosen, args.steps_per_replay, args.replays)
-        # 3% and 10 s spare: the first window's projection of 460 s for expanded took 456 s
-        need, left = 1.03 * projected_s(chosen, together, rows) + 10, args.minutes * 60 - clock()
-        print(f"together {', '.join(p.name for p in chosen)}: {1e6 * together:.0f} µs a step, "
-              f"{need / 60:.1f} min projected, {left / 60:.1f} min left", flush=True)
-        if need <= left:
+        together = joint_step(chosen, args, joint)
+        if fits(chosen, together, rows, args):
             return chosen, together
-        dearest = max(chosen, key=lambda p: rows[p.name]["seconds_per_step"] * p.cfg.epochs)
+        dearest = max(chosen, key=lambda p: rows[p.name]["seconds_per_step"] * (p.cfg.epochs - p.epoch))
         chosen.remove(dearest)
     return [], None
 
 
+def plan(packs, rows, args, kept_bytes=0, joint=None):
+    """Return (the packs to train together, their joint seconds a step).
+
+    First the packs that all finish before the deadline. Then, beside them, packs that will not
+    finish here but go on in the next command from their state (``--carry-mib``; stopped packs
+    first), each added while the finishing ones still finish, the steps taken together still
+    gain throughput (seconds a step per pack fall: streams overlap, up to a point), and the state
+    of every pack left unfinished, ``kept_bytes`` of other commands' included, fits. ``joint``
+    gets every joint speed measured ({"a, b": seconds a step}: the window's record of the overlap).
+    """
+    joint = {} if joint is None else joint
+    done, together = finishing(packs, rows, args, joint)
+    chosen, budget = list(done), args.carry_mib * 2 ** 20 - kept_bytes
+    stopped_bytes = sum(p.state_bytes for p in packs if p.runs and p not in done)  # kept whether trained or not
+    for pack in sorted((p for p in packs if p not in done), key=lambda p: not p.runs):
+        new_bytes = sum(p.state_bytes for p in chosen + [pack] if p not in done and not p.runs)
+        if stopped_bytes + new_bytes > max(budget, stopped_bytes):
+            print(f"{pack.name}: would not finish, and its state ({pack.state_bytes / 2 ** 20:.1f} MiB) "
+                  f"is more than --carry-mib leaves", flush=True)
+            continue
+        speed = joint_step(chosen + [pack], args, joint)
+        gains = together is None or speed / (len(chosen) + 1) < together / len(chosen)
+        if gains and (not done or fits(done, speed, rows, args)):
+            print(f"{pack.name}: trained beside them, to go on in the next command "
+                  f"({1e6 * speed:.0f} µs a step together)", flush=True)
+            chosen, together = chosen + [pack], speed
+    return chosen, together
+
+
 def open_logs(pack, packs, rows, args):
-    """Give each network of the pack its run folder; the recipe says how the CUDA path made its numbers."""
+    """Give each network of the pack its run folder (a stopped pack has its own); the recipe says how the CUDA
+    path made its numbers."""
+    pack.packed_with = [other.name for other in packs]
+    if pack.logs:
+        return
     recipe = {"threads": torch.get_num_threads(), "torch": torch.__version__, "dtype": "float32",
               "device": torch.cuda.get_device_name() if pack.cuda else "cpu",
               "cuda_graph": rows[pack.name]["graph"], "steps_per_replay": args.steps_per_replay,
-              "packed_with": [other.name for other in packs], "nets_in_pack": pack.seeds,
+              "packed_with": pack.packed_with, "nets_in_pack": pack.seeds,
               "dropout_masks": "one CUDA generator for the pack" if pack.cuda else "each seed's own generator"}
     for seed in pack.seeds:
         log = RunLog.new("chap6_conv", pack.variant, seed, asdict(pack.cfg), args.logdir, recipe=recipe)
@@ -239,23 +351,60 @@ def finish(pack, data, archive, args):
     A member configuration of the ensemble records each network's final digits on validation
     and test, which is all its vote needs (``assemble_ensembles``).
     """
-    command = " ".join(["python3", "scripts/chap6_ladder.py", *sys.argv[1:]])
-    extra = [{} for _ in pack.seeds]
+    extra = [{"pieces": pack.pieces + [piece(pack, args)]} for _ in pack.seeds]
     if pack.variant == "dropout":
         pack.network.eval()
         digits = {split: pack.network.predict(getattr(data, split).images).tolist() for split in SPLITS}
-        extra = [{"predictions": {split: "".join(map(str, digits[split][k])) for split in SPLITS}}
-                 for k in range(len(pack.seeds))]
+        for k, more in enumerate(extra):
+            more["predictions"] = {split: "".join(map(str, digits[split][k])) for split in SPLITS}
     finished = datetime.now(timezone.utc).isoformat(timespec="seconds")  # the record's date, as --record gives one
     for seed, log, more in zip(pack.seeds, pack.logs, extra):
         archive[str(record_path("chap6_conv", pack.variant, seed, "results"))] = log.close(pack.cfg.headline, **more) | {
-            "command": command, "recorded_from": {"run": f"{pack.name}, a GPU window", "finished": finished}}
+            "command": command(), "recorded_from": {"run": f"{pack.name}, a GPU window", "finished": finished}}
     peaks = [archive[str(record_path("chap6_conv", pack.variant, seed, "results"))]["peak"]["accuracy"]
              for seed in pack.seeds]
     print(f"{pack.name}: recorded, test at the best validation epoch {', '.join(f'{peak:.2f}' for peak in peaks)}; "
           f"book {chap6_conv.EXPECTED[pack.variant].book}", flush=True)
     assemble_ensembles(archive, data, args)
     write_archive(archive, args)
+
+
+def command():
+    return " ".join(["python3", "scripts/chap6_ladder.py", *sys.argv[1:]])
+
+
+def piece(pack, args):
+    """Return what this command did for the pack: its epochs, the device, the packs beside it."""
+    return {"epochs": [pack.first_epoch, pack.epoch], "device": torch.cuda.get_device_name() if pack.cuda else "cpu",
+            "packed_with": pack.packed_with, "command": command(), "git_commit": args.commit or git_commit()}
+
+
+def save_state(stopped, chosen, args):
+    """Write OUT/state: the packs trained here that did not finish, checkpointed now, and the stopped packs this
+    command did not train, as they came; return the manifest. The next command goes on from it."""
+    manifest, run_dirs = [], []
+    for entry in unbuilt(stopped, chosen, args):
+        manifest.append(entry)
+        run_dirs += [args.logdir / run for run in entry["runs"]]
+    for pack in (pack for pack in chosen if pack.epoch < pack.cfg.epochs):
+        state = {"pieces": pack.pieces + [piece(pack, args)]} | (
+            {"cuda_rng": torch.cuda.get_rng_state()} if pack.cuda else {})
+        for k, log in enumerate(pack.logs):
+            log.save(pack.network.member(k), state | {"masks": pack.generators[k].get_state()})
+        manifest.append({"name": pack.name, "variant": pack.variant, "seeds": pack.seeds, "config": asdict(pack.cfg),
+                         "runs": [str(log.run_dir.relative_to(args.logdir)) for log in pack.logs],
+                         "bytes": pack.state_bytes, "epoch": pack.epoch})
+        run_dirs += [log.run_dir for log in pack.logs]
+    size = window_state.write(args.out / "state", manifest, run_dirs, args.logdir)
+    stopped_at = ", ".join(f"{entry['name']} after epoch {entry['epoch']}" for entry in manifest) or "none"
+    print(f"state for the next command: {stopped_at} ({size / 2 ** 20:.1f} MiB in {args.out / 'state'})", flush=True)
+    return manifest
+
+
+def unbuilt(stopped, packs, args):
+    """Return the stopped packs' entries that none of ``packs`` goes on with."""
+    going_on = {run for pack in packs for run in pack.runs or []}
+    return [entry for entry in stopped if args.logdir / entry["runs"][0] not in going_on]
 
 
 def assemble_ensembles(archive, data, args):
@@ -305,10 +454,13 @@ def write_archive(archive, args):
 
 
 def climb(packs, data, archive, args):
-    """Train the packs together, epoch by epoch, while the next epoch fits the clock; record each as it finishes."""
+    """Train the packs together, epoch by epoch, while the next epoch fits the clock; record each as it finishes.
+
+    10 s are kept for writing the state of the packs that do not finish (``save_state``).
+    """
     epoch_s = 0.0
     while active := [pack for pack in packs if pack.epoch < pack.cfg.epochs]:
-        if clock() + 1.2 * epoch_s > args.minutes * 60:
+        if clock() + 1.2 * epoch_s + 10 > args.minutes * 60:
             print(f"stopped at {clock() / 60:.1f} min: {', '.join(p.name for p in active)} unfinished", flush=True)
             break
         started = time.perf_counter()
@@ -324,17 +476,23 @@ def climb(packs, data, archive, args):
 def table(results=RESULTS):
     """Return the README's table of the rungs from the records: ours beside the book's, or "not yet run".
 
-    "step alone" is the latest window's smoke-test measurement of the rung's pack of seeds 0-2.
+    "step alone" is the latest window's smoke-test measurement of the rung's pack of seeds 0-2,
+    and "projected alone" what that pack would take from it: every step and evaluation, alone on
+    the GPU (the ensemble: its five packs of dropout nets, one after another).
     """
     windows = [json.loads(path.read_text()) for path in sorted((results / "chap6_conv" / "windows").glob("*.json"))]
     rows = ["| rung | book | ours, seeds 0, 1, 2: test % at the best validation epoch | chosen on validation | "
-            "band (EXPECTED) | time per run, device | step alone |", "|---|---|---|---|---|---|---|"]
+            "band (EXPECTED) | time per run, device | step alone | projected alone |", "|---|---|---|---|---|---|---|---|"]
     for rung in RUNGS:
-        expected = chap6_conv.EXPECTED[rung]
-        step = next((f"{1e6 * window['smoke'][rung]['seconds_per_step']:.0f} µs" for window in reversed(windows)
-                     if rung in window["smoke"]), "—")
+        expected, cfg = chap6_conv.EXPECTED[rung], chap6_conv.VARIANTS[rung]
+        pack = "dropout" if rung == "ensemble" else rung  # the ensemble's 15 nets: 5 packs of 3 dropout nets
+        smoke = next((window["smoke"][pack] for window in reversed(windows) if pack in window["smoke"]), None)
+        step = f"{1e6 * smoke['seconds_per_step']:.0f} µs" if smoke and rung == pack else "—"
+        steps = cfg.epochs * 5 * cfg.train_size // cfg.mini_batch_size  # on the expanded set: 5n images an epoch
+        alone_s = cfg.ensemble * (steps * smoke["seconds_per_step"] + cfg.epochs * smoke["evaluation_s"]) if smoke else 0
+        projected = f"{alone_s / 60:.1f} min" if smoke else "—"
         if not (records := recorded("chap6_conv", rung, results=results)):
-            rows.append(f"| {rung} | {expected.book}% | not yet run | — | — | — | {step} |")
+            rows.append(f"| {rung} | {expected.book}% | not yet run | — | — | — | {step} | {projected} |")
             continue
         peaks = [record["peak"]["accuracy"] for record in records]
         chosen = chosen_on_validation(records)
@@ -342,8 +500,41 @@ def table(results=RESULTS):
         minutes = max(record["wall_time_s"] for record in records) / 60
         rows.append(f"| {rung} | {expected.book}% | {', '.join(f'{peak:.2f}' for peak in peaks)} | "
                     f"{chosen['peak']['accuracy']:.2f} (seed {chosen['seed']}) | {verdict} | "
-                    f"{minutes:.1f} min, the seeds side by side on an {records[0]['recipe']['device']} | {step} |")
+                    f"{minutes:.1f} min, the seeds side by side on an {records[0]['recipe']['device']} | {step} | "
+                    f"{projected} |")
     return "\n".join(rows)
+
+
+def unpack(files_at, args):
+    """Take a window's files into this checkout: records into --results, the state into --state, README's tables anew.
+
+    A record already there is left as it is if it is the same, refused if it differs; a state
+    that came back replaces the one the window was given (one that did not come back, from a
+    command cut off, leaves it as it was). Checked whole before anything is written.
+    """
+    with tarfile.open(files_at / "chap6_ladder.tar.gz") as tar:
+        records = {Path(member.name).relative_to("results"): json.load(tar.extractfile(member))
+                   for member in tar.getmembers()}
+    differing = [name for name, record in records.items()
+                 if (args.results / name).exists() and json.loads((args.results / name).read_text()) != record]
+    if differing:
+        raise SystemExit(f"{args.results / differing[0]} is already recorded, differently: nothing was unpacked")
+    state = files_at / "state"
+    if state.exists():
+        with tempfile.TemporaryDirectory() as scratch:
+            window_state.read(state, scratch)  # raises StateDamaged, naming the file
+    for name, record in records.items():
+        (args.results / name).parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(args.results / name, lambda partial: partial.write_text(json.dumps(record, indent=2)))
+    if state.exists():
+        shutil.rmtree(args.state, ignore_errors=True)
+        shutil.copytree(state, args.state)
+    readme = README.read_text()
+    head, begin, rest = readme.partition(TABLE_BEGIN)
+    _, end, tail = rest.partition(TABLE_END)
+    write_atomically(README, lambda partial: partial.write_text(f"{head}{begin}\n{table(args.results)}\n{end}{tail}"))
+    print(f"{len(records)} records in {args.results}; state {'replaced from ' + str(state) if state.exists() else 'kept'}"
+          f"; {rewrite_readme(args.results, README)}, its chapter-6 table made anew. Commit results/ and README.md.")
 
 
 def ladder(argv=None, started=None):
@@ -357,10 +548,15 @@ def ladder(argv=None, started=None):
     if args.table:
         print(table(args.results))
         return {}
+    if args.unpack:
+        unpack(args.unpack, args)
+        return {}
     summary = {"device": args.device, "minutes": args.minutes, "seeds": args.seeds, "dry_run": args.dry_run,
                "smoke": {}, "chosen": [], "ran": {}}
     archive = {f"results/chap6_conv/windows/{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.json": summary}
-    wanted = wanted_packs(args)
+    stopped = stopped_packs(args)
+    wanted = wanted_packs(args, stopped)
+    chosen = []
     if wanted or not all(record_path("chap6_conv", rung, seed, args.results).exists()
                          for rung in args.rungs for seed in args.seeds):  # an ensemble to assemble
         # cuDNN picks its fastest kernels in the warm-up; full float32, as Theano's, not TF32 (torch's default there)
@@ -371,15 +567,18 @@ def ladder(argv=None, started=None):
             data = replace(data, training=data.training.first(args.train_size))
         assemble_ensembles(archive, data, args)
         packs = smoke_tests(wanted, data, summary, args)
-        chosen, together = plan(packs, summary["smoke"], args)
+        kept_bytes = sum(entry["bytes"] for entry in unbuilt(stopped, packs, args))  # packs not this command's
+        chosen, together = plan(packs, summary["smoke"], args, kept_bytes, summary.setdefault("together", {}))
         summary |= {"chosen": [pack.name for pack in chosen], "seconds_per_step_together": together,
                     "smoke_done_s": clock()}
         if chosen and not args.dry_run:
             for pack in chosen:
                 open_logs(pack, chosen, summary["smoke"], args)
             climb(chosen, data, archive, args)
-            summary["ran"] = {pack.name: {"epochs": pack.epoch, "of": pack.cfg.epochs, "wall_s": pack.wall_s}
-                              for pack in chosen}
+            summary["ran"] = {pack.name: {"from": pack.first_epoch, "epochs": pack.epoch, "of": pack.cfg.epochs,
+                                          "wall_s": pack.wall_s} for pack in chosen}
+    if not args.dry_run:
+        summary["state"] = [entry["name"] for entry in save_state(stopped, chosen, args)]
     summary["clock_s"] = clock()
     write_archive(archive, args)
     return summary
