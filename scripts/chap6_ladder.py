@@ -309,7 +309,7 @@ def plan(packs, rows, args, kept_bytes=0, joint=None):
         speed = joint_step(chosen + [pack], args, joint)
         gains = together is None or speed / (len(chosen) + 1) < together / len(chosen)
         if gains and (not done or fits(done, speed, rows, args)):
-            print(f"{pack.name}: trained beside them, to go on in the next command "
+            print(f"{pack.name}: cannot finish here, trained to go on in the next command "
                   f"({1e6 * speed:.0f} µs a step together)", flush=True)
             chosen, together = chosen + [pack], speed
     return chosen, together
