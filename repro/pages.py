@@ -1,6 +1,7 @@
 """The records as pages people read: the README's results table and a static site of the results.
 
-``python -m repro.report results/ --readme`` writes the README's block between two markers;
+``python -m repro.report results/ --readme`` writes the README's block between two markers, and
+each ``<!-- output: FILE -->`` block (a benchmark's tables) from its committed file;
 ``python -m repro.report results/ --html DIR`` (``make report``) writes DIR/index.html and one
 page per chapter, for a browser offline (no CDN, no server): each book number beside our seeds
 as points on a strip plot with the band shaded, the verdict, the command and time per run, and
@@ -8,6 +9,7 @@ the per-epoch curve of the seeds (their mean and spread) beside the book's quote
 Everything on a page is read from the records; nothing is typed.
 """
 
+import re
 import statistics
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +26,9 @@ from repro.runs import experiment_names, load_experiment
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"  # the README's block that --readme writes
+OUTPUT_BEGIN, OUTPUT_END = "<!-- output: ", "<!-- output end -->"  # a block that shows a committed file as it is
+OUTPUT = re.compile(rf"{OUTPUT_BEGIN}(\S+) -->\n.*?{OUTPUT_END}", re.S)
+WARNING = re.compile(r"\S+\.py:\d+: \w*Warning: |\s+warnings\.warn\(")  # a warning's two lines
 CHAPTERS = {  # page -> its title: the book's chapters, then the companions beyond it
     "chap1": "Ch.1 Using neural nets to recognize handwritten digits",
     "chap2": "Ch.2 How the backpropagation algorithm works",
@@ -48,10 +53,27 @@ def readme_with_results(text, results=RESULTS):
     return f"{head}{BEGIN}\n{note}\n\n{report(results)}\n{END}{tail}"
 
 
+def readme_with_outputs(text, root=README.parent):
+    """Return the README's text with each ``<!-- output: FILE -->`` block made anew from FILE, a committed output.
+
+    A benchmark's tables are its script's printed output, committed under results/benchmarks/, and
+    shown as printed (Python's warnings, where stderr was kept too, left out): never typed.
+    """
+    def block(match):
+        path = root / match[1]
+        if not path.exists():
+            raise ReportError(f"README.md shows the output of {match[1]}, which is not there")
+        printed = "\n".join(line for line in path.read_text().strip().splitlines() if not WARNING.match(line))
+        return f"{OUTPUT_BEGIN}{match[1]} -->\n{printed.strip()}\n{OUTPUT_END}"
+
+    return OUTPUT.sub(block, text)
+
+
 def rewrite_readme(results=RESULTS, readme=README):
-    """Write the README's results block from the records; return what was done."""
+    """Write the README's results block from the records, and its outputs' blocks from their files; return what
+    was done."""
     old = readme.read_text()
-    new = readme_with_results(old, results)
+    new = readme_with_outputs(readme_with_results(old, results), readme.parent)
     if new == old:
         return f"{readme.name}: the results table is unchanged"
     write_atomically(readme, lambda partial: partial.write_text(new))

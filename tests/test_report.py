@@ -6,9 +6,9 @@ from dataclasses import asdict
 import pytest
 
 from experiments import chap1_learning_rates, chap6_conv
-from repro.pages import BEGIN, END, README, readme_with_results, rewrite_readme
+from repro.pages import BEGIN, END, README, readme_with_outputs, readme_with_results, rewrite_readme
 from repro.closing import seeds_line
-from repro.report import report
+from repro.report import ReportError, report
 from repro.results import RESULTS
 
 
@@ -102,6 +102,24 @@ def test_the_readmes_results_table_is_what_the_records_make():
     text = README.read_text()
     assert readme_with_results(text) == text, \
         "README.md's results table differs from what results/ makes: run python -m repro.report results/ --readme"
+
+
+def test_the_readmes_benchmark_tables_are_their_committed_outputs():
+    """Speed's tables are the scripts' printed output under results/benchmarks/, never typed."""
+    text = README.read_text()
+    assert text.count("<!-- output: results/benchmarks/") >= 6  # Speed (5) and Ch.2's claims
+    assert readme_with_outputs(text) == text, \
+        "README.md's output blocks differ from their files: run python -m repro.report results/ --readme"
+
+
+def test_an_output_block_shows_its_file_as_printed_without_pythons_warnings(tmp_path):
+    (tmp_path / "out.txt").write_text("/x/compile_fx.py:322: UserWarning: TF32 available\n  warnings.warn(\n"
+                                      "| a | b |\n|---|---|\n| 1 | 2 |\n")
+    text = "prose\n<!-- output: out.txt -->\nold\n<!-- output end -->\nmore"
+    assert readme_with_outputs(text, tmp_path) == \
+        "prose\n<!-- output: out.txt -->\n| a | b |\n|---|---|\n| 1 | 2 |\n<!-- output end -->\nmore"
+    with pytest.raises(ReportError, match="README.md shows the output of gone.txt, which is not there"):
+        readme_with_outputs(text.replace("out.txt", "gone.txt"), tmp_path)
 
 
 def test_readme_rewrites_only_its_block(tmp_path):
