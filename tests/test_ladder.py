@@ -152,10 +152,11 @@ def test_state_of_packs_this_command_does_not_train_is_kept_as_it_came(window, m
 
 
 def test_a_windows_files_are_taken_in_whole_records_state_and_the_readmes_tables(window, monkeypatch, tmp_path, capsys):
-    readme, results, state = tmp_path / "README.md", tmp_path / "checkout" / "results", tmp_path / "checkout" / "state"
+    checkout = tmp_path / "checkout"  # a copy of the README and results/ (its benchmarks' outputs too)
+    readme, results, state = checkout / "README.md", checkout / "results", checkout / "state"
+    shutil.copytree(chap6_ladder.RESULTS, results)
     readme.write_text(chap6_ladder.README.read_text())
     monkeypatch.setattr(chap6_ladder, "README", readme)
-    shutil.copytree(chap6_ladder.RESULTS, results)
     on_time = stopped_after_one_epoch(monkeypatch)
     window("--rungs", "double_fc", "--seeds", "0", "--epochs", "3")  # stopped after an epoch: a state, no record
     on_time()
