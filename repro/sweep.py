@@ -219,10 +219,14 @@ class Progress:
             self.running[str(run)] = where
             print(f"started{again} {run}{where}; running: {', '.join(self.running)}", flush=True)
 
-    def finished(self, run, error):
-        """Print the run's line: its peak per seed and time, or why it failed, and how far the sweep is."""
+    def stopped(self, run):
+        """Take the run off the running ones (before its worker starts the next run)."""
         with self.lock:
             self.running.pop(str(run), None)
+
+    def finished(self, run, error):
+        """Print the run's line: its peak per seed and time, or why it failed, and how far the sweep is."""
+        self.stopped(run)
         self.left.pop(str(run))
         if error:
             self.failed[str(run)] = error
@@ -249,7 +253,10 @@ def sweep(runs, workers, logdir, data):
 
     def task(run):
         progress.started(run)
-        return execute_here(run, logdir, data)
+        try:
+            return execute_here(run, logdir, data)
+        finally:
+            progress.stopped(run)
 
     with ThreadPoolExecutor(workers) as pool:
         for future in as_completed([pool.submit(task, run) for run in runs]):

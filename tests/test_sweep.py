@@ -48,6 +48,8 @@ def test_two_workers_run_four_tiny_runs_as_repro_run_does(swept, by_repro_run):
     logdir, done = swept
     assert done.returncode == 0, done.stderr
     assert "4 runs: 0 already finished" in done.stdout and "[4/4]" in done.stdout
+    running = [line.split("; running: ")[1].split(", ") for line in done.stdout.splitlines() if "; running: " in line]
+    assert len(running) == 4 and max(map(len, running)) <= 2  # a finished run is off the list when the next starts
     assert results_of(logdir) == by_repro_run and len(by_repro_run) == 8
 
 
