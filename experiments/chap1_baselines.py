@@ -102,7 +102,7 @@ EXPECTED = {
     "random": Expected(
         book=10.0, source='Ch.1: "about ten percent" (BOOK.md 1.7)', within=0.5, seed_band=(9.0, 11.0),
         why="a fair guess is right with p = 0.1, so one seed's score on 10,000 images has std 0.3 pp: the mean of "
-            "seeds 0-2 within 0.5 pp of 10, every seed within 3 std; ours 10.00-10.41 over 6 seeds",
+            "seeds 0-2 within 0.5 pp of 10, every seed within 3 std; ours 10.00-10.41 over the 6 recorded seeds",
         quick=dict(), quick_band=(9.0, 11.0),
     ),
     "darkness": Expected(

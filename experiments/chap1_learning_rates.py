@@ -34,7 +34,7 @@ VARIANTS = {
     "walk": replace(CONFIG, eta=3.0, walk=(0.001, 0.01, 1.0)),  # and η = 3.0 itself, in the run's own folder
 }
 
-# Ours, seeds 0-5 side by side (python -m repro.run chap1_learning_rates --variant V --seed 0 1 2 3 4 5), peak
+# Ours, seeds 0-5, recorded (python -m repro.run chap1_learning_rates --variant V --seed 0 1 2 3 4 5), peak
 # test accuracy: the N(0, 1) weights make the slow runs very seed-dependent.
 #   eta0.001  21.82, 32.82, 15.54, 28.95, 29.34, 16.55  (24.17 ± 7.25; after epoch 0: 9.55-15.31)
 #   eta0.01   47.23, 68.02, 29.01, 68.19, 51.41, 50.72  (52.43 ± 14.64; after epoch 0: 12.85-24.47)

@@ -62,9 +62,9 @@ EXPECTED = {
             "below the book (4 of our seeds 0-4 do), so the per-seed floor only rules out a network that learned "
             "nothing",
     ),
-    # The exercise, seeds 0-5 (python -m repro.run chap1_network --variant no_hidden --seed 0 1 2 3 4 5): 74.58, 91.73,
-    # 91.77, 75.38, 84.10, 76.04 (82.27 ± 8.11). Without a hidden layer the quadratic cost's slowdown still bites:
-    # the 74-76% runs spent epochs with an output neuron saturated. After epoch 0, seeds 1-5: 37.29-78.40.
+    # The exercise, seeds 0-5, recorded (python -m repro.run chap1_network --variant no_hidden --seed 0 1 2 3 4 5):
+    # 74.58, 91.73, 91.77, 75.38, 84.10, 76.04 (82.27 ± 8.11). Without a hidden layer the quadratic cost's slowdown
+    # still bites: the 74-76% runs spent epochs with an output neuron saturated. After epoch 0, seeds 1-5: 37.29-78.40.
     "no_hidden": Expected(
         book=None, source='Ch.1 exercise: "What classification accuracy can you achieve?" (BOOK.md 1.6, no number)',
         within=0.0, seed_band=(65.0, 95.0),

@@ -39,7 +39,7 @@ VARIANTS = {
     "eta1": replace(NO_HIDDEN, lmbda=20.0, eta=1.0),
 }
 
-# Ours, seeds 0-5 side by side (python -m repro.run chap3_broad_strategy --variant V --seed 0 1 2 3 4 5):
+# Ours, seeds 0-5, recorded (python -m repro.run chap3_broad_strategy --variant V --seed 0 1 2 3 4 5):
 #   default    every epoch of every seed predicts one digit, so scores that digit's share of the validation set:
 #              exactly the book's numbers (1030 3s, 990 2s, 1009 8s, 983 4s, 967 6s), 961-1090; peaks 10.64-10.90.
 #   no_hidden  diverges in epoch 0: with λ/n = 1 the update multiplies every weight by 1 − ηλ/n = −9 a step, so

@@ -25,7 +25,7 @@ VARIANTS = {
     "small": replace(chap3_overfitting.CONFIG, p_dropout=0.5),
 }
 
-# Ours, seeds 0-5 side by side (python -m repro.run chap3_dropout --variant small --seed 0 1 2 3 4 5), peak test
+# Ours, seeds 0-5, recorded (python -m repro.run chap3_dropout --variant small --seed 0 1 2 3 4 5), peak test
 # accuracy, with dropout and (the sub-folder) without:
 #   small  dropout 85.59, 85.84, 85.38, 85.15, 84.92, 85.46 (85.39 ± 0.32); without 83.40, 82.88, 83.59, 82.91,
 #          82.22, 83.01 (chap3_overfitting's runs, bit for bit): dropout ahead by 1.9-3.3 pp, seed for seed.

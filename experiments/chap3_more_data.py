@@ -64,7 +64,7 @@ class Config(SGDConfig):
 
 VARIANTS = {"default": Config()}
 
-# Ours, seeds 0-5 side by side (python -m repro.run chap3_more_data --seed 0 1 2 3 4 5: 19.4 minutes with the SVM's
+# Ours, seeds 0-5, recorded (python -m repro.run chap3_more_data --seed 0 1 2 3 4 5: 19.4 minutes with the SVM's
 # fits, on 2 CPU cores shared with other runs), validation accuracy after each size's last epoch:
 #   n         100    200    500    1000   2000   5000   10000  20000  50000
 #   seed 0    69.21  76.43  85.41  89.13  91.27  93.29  94.63  95.65  96.28

@@ -33,7 +33,7 @@ VARIANTS = {
 SLIDER_Z = (2.5, -1.0, 3.2, 0.5)  # the book's softmax widget, before any slider moves
 SLIDER_A = (0.315, 0.009, 0.633, 0.043)  # what the book shows for it, to 3 decimals
 
-# Ours, seeds 0-5 side by side (python -m repro.run chap3_softmax --seed 0 1 2 3 4 5), peak test accuracy:
+# Ours, seeds 0-5, recorded (python -m repro.run chap3_softmax --seed 0 1 2 3 4 5), peak test accuracy:
 #   softmax + log-likelihood  95.29, 95.26, 95.41, 95.59, 95.24, 95.34  (95.36 ± 0.13)
 #   sigmoid + cross-entropy   95.54, 95.56, 95.31, 95.15, 95.10, 95.44  (95.35 ± 0.19): no difference
 # After epoch 1 (softmax), seeds 1-5: 91.90-92.32. With 100 hidden neurons, seeds 0-2 (--variant hidden100):

@@ -28,7 +28,7 @@ PARAMETERS = 13_002  # the videos' count
 CONFIDENT = 0.9  # a strongest output this high is an answer given with confidence
 NOISE_IMAGES = 10_000
 
-# Ours, seeds 0-5 side by side (python -m repro.run seeds_what_it_learned --seed 0 1 2 3 4 5: 57 s), peak test accuracy
+# Ours, seeds 0-5, recorded (python -m repro.run seeds_what_it_learned --seed 0 1 2 3 4 5: 57 s), peak test accuracy
 # 94.36, 94.36, 94.78, 94.43, 94.40, 94.62 (94.49 ± 0.17); after epoch 1, seeds 1-5: 92.14-93.17. On 10,000 noise
 # images its strongest output averages 0.587, 0.892, 0.402, 0.557, 0.709, 0.677 (digits: 0.91-0.94), and it gives
 # one digit 94, 94, 68, 63, 96, 70% of the time (the 6, 8, 3, 5, 8, 8; on test digits its commonest answer, 1, is
