@@ -58,6 +58,7 @@ from repro.results import RESULTS, chosen_on_validation, record_path, recorded  
 from repro.train3 import epoch_metrics, evaluate, training_cost  # noqa: E402
 
 RUNGS = [name for name, cfg in chap6_conv.VARIANTS.items() if cfg.expanded]
+LADDER = RESULTS.parent / "logs" / "ladder"  # this checkout's, as --results is: the archive and the state it keeps
 TABLE_BEGIN, TABLE_END = "<!-- chap6-ladder:begin -->", "<!-- chap6-ladder:end -->"  # the README's block of table()
 SPLITS = ("validation", "test")
 
@@ -78,9 +79,9 @@ def arguments(argv=None):
     parser.add_argument("--steps-per-replay", type=int, default=50, help="steps captured in one CUDA graph")
     parser.add_argument("--replays", type=int, default=4, help="replays timed per measurement")
     parser.add_argument("--results", type=Path, default=RESULTS, help="recorded rungs are skipped")
-    parser.add_argument("--out", type=Path, default=Path("logs/ladder"),
+    parser.add_argument("--out", type=Path, default=LADDER,
                         help="where the archive goes, and the state of unfinished packs (OUT/state)")
-    parser.add_argument("--state", type=Path, default=Path("logs/ladder/state"),
+    parser.add_argument("--state", type=Path, default=LADDER / "state",
                         help="an earlier command's OUT/state: its unfinished packs go on from their checkpoints")
     parser.add_argument("--carry-mib", type=float, default=44.0,
                         help="the most state unfinished packs may leave for the next command (0: start only "
