@@ -509,33 +509,51 @@ def table(results=RESULTS):
 def unpack(files_at, args):
     """Take a window's files into this checkout: records into --results, the state into --state, README's tables anew.
 
-    A record already there is left as it is if it is the same, refused if it differs; a state
-    that came back replaces the one the window was given (one that did not come back, from a
-    command cut off, leaves it as it was). Checked whole before anything is written.
+    A state that came back replaces the one the window was given (one that did not come back,
+    from a command cut off, leaves it as it was).
     """
-    with tarfile.open(files_at / "chap6_ladder.tar.gz") as tar:
-        records = {Path(member.name).relative_to("results"): json.load(tar.extractfile(member))
-                   for member in tar.getmembers()}
-    differing = [name for name, record in records.items()
-                 if (args.results / name).exists() and json.loads((args.results / name).read_text()) != record]
-    if differing:
-        raise SystemExit(f"{args.results / differing[0]} is already recorded, differently: nothing was unpacked")
-    state = files_at / "state"
-    if state.exists():
-        with tempfile.TemporaryDirectory() as scratch:
-            window_state.read(state, scratch)  # raises StateDamaged, naming the file
+    records, state = taken_in(files_at, args)
     for name, record in records.items():
         (args.results / name).parent.mkdir(parents=True, exist_ok=True)
         write_atomically(args.results / name, lambda partial: partial.write_text(json.dumps(record, indent=2)))
-    if state.exists():
+    if state:
         shutil.rmtree(args.state, ignore_errors=True)
         shutil.copytree(state, args.state)
     readme = README.read_text()
     head, begin, rest = readme.partition(TABLE_BEGIN)
     _, end, tail = rest.partition(TABLE_END)
     write_atomically(README, lambda partial: partial.write_text(f"{head}{begin}\n{table(args.results)}\n{end}{tail}"))
-    print(f"{len(records)} records in {args.results}; state {'replaced from ' + str(state) if state.exists() else 'kept'}"
+    print(f"{len(records)} records in {args.results}; state {f'replaced from {state}' if state else 'kept'}"
           f"; {rewrite_readme(args.results, README)}, its chapter-6 table made anew. Commit results/ and README.md.")
+
+
+def taken_in(files_at, args):
+    """Return a window's records ({path under results/: record}) and its state folder (None if none came back),
+    checked whole: where the archive, a record or the state cannot be taken in, exit in one line, nothing written.
+    A state is its index and parts; parts without their index (a command cut off writing them) are none.
+
+    A record already in --results is taken in again if it is the same, refused if it differs.
+    """
+    archive, state = files_at / "chap6_ladder.tar.gz", files_at / "state"
+    try:
+        with tarfile.open(archive) as tar:
+            records = {Path(member.name).relative_to("results"): json.load(tar.extractfile(member))
+                       for member in tar.getmembers()}
+    except (OSError, tarfile.TarError, ValueError) as error:  # missing, cut short, not this script's
+        raise SystemExit(f"{archive} cannot be read ({type(error).__name__}): nothing was unpacked; "
+                         f"what the command printed is in {files_at / 'ladder.log'}") from None
+    differing = [name for name, record in records.items()
+                 if (args.results / name).exists() and json.loads((args.results / name).read_text()) != record]
+    if differing:
+        raise SystemExit(f"{args.results / differing[0]} is already recorded, differently: nothing was unpacked")
+    if not (state / f"{window_state.NAME}.json").exists():  # none came back, or its command was cut off writing it
+        return records, None
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            window_state.read(state, scratch)
+    except window_state.StateDamaged as error:
+        raise SystemExit(f"{error}: nothing was unpacked") from None
+    return records, state
 
 
 def ladder(argv=None, started=None):

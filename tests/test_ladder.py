@@ -175,6 +175,16 @@ def test_a_windows_files_are_taken_in_whole_records_state_and_the_readmes_tables
     record.write_text(record.read_text().replace('"finished": true', '"finished": false'))
     with pytest.raises(SystemExit, match=f"{record} is already recorded, differently: nothing was unpacked"):
         chap6_ladder.ladder(unpacked)
+    record.write_text(json.dumps(archive["results/chap6_conv/fc1000/seed0.json"], indent=2))
+    part = tmp_path / "out" / "state" / "chap6_ladder_state.tar.00"
+    part.write_bytes(part.read_bytes()[:-1])  # a part cut short: the state is refused, and so is the rest
+    before = sorted(path.read_bytes() for path in state.iterdir())
+    with pytest.raises(SystemExit, match="the parts are not the ones .* names .*: nothing was unpacked"):
+        chap6_ladder.ladder(unpacked)
+    assert sorted(path.read_bytes() for path in state.iterdir()) == before
+    (tmp_path / "out" / "chap6_ladder.tar.gz").unlink()  # a command cut off before its first record
+    with pytest.raises(SystemExit, match="chap6_ladder.tar.gz cannot be read .FileNotFoundError.: nothing was"):
+        chap6_ladder.ladder(unpacked)
 
 
 def measured(monkeypatch, joint):
