@@ -10,6 +10,7 @@ the band holds, and the command that made the runs, when and from which commit; 
 a row for each variant not yet run, with the command that makes it.
 """
 
+import difflib
 import json
 import statistics
 import sys
@@ -23,6 +24,7 @@ from repro.runs import UsageError, experiment_names, is_book_configuration, load
 
 
 FULL_TIER_SEEDS = (0, 1, 2)  # the seeds whose records tests/test_full.py checks
+OPTIONS = ("--readme", "--html", "--record", "--help")  # the CLI's (main), for "did you mean"
 
 
 class ReportError(Exception):
@@ -233,6 +235,10 @@ def pages_option(argv):
             raise ReportError("--html takes the folder to write the pages into, e.g. --html site")
         html, argv = argv[at + 1], argv[:at] + argv[at + 2:]
     folders = [arg for arg in argv if arg != "--readme"]
+    for option in (arg for arg in folders if arg.startswith("--")):
+        close = difflib.get_close_matches(option, OPTIONS, n=1, cutoff=0.6)
+        raise ReportError(f"unknown option {option}; " + (f"did you mean {close[0]}?" if close else
+                                                          f"the options are {', '.join(OPTIONS)}"))
     if len(folders) > 1:
         raise ReportError(f"takes one folder of runs, got {len(folders)}: {' '.join(folders)}")
     return folders, html

@@ -67,3 +67,12 @@ def test_a_fresh_chap6_run_never_resumes_itself(tmp_path, capsys, data):
     code, out, err = cli(["chap6_conv", "--variant", "shallow", "--epochs", "2", "--train-size", "100",
                           "--logdir", tmp_path / "logs"], capsys)
     assert code == 0 and "Resuming" not in out + err and out.count("Epoch ") == 2
+
+
+@pytest.mark.parametrize("option, says", [("--readm", "unknown option --readm; did you mean --readme?"),
+                                          ("--zzz", "unknown option --zzz; the options are --readme, --html")])
+def test_an_unknown_report_option_is_named_with_the_close_one(option, says, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        report_main(["results", option])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and says in err and one_line(err)
