@@ -14,7 +14,7 @@ which starts at its first line and stops at ``--minutes``:
 2. Plan: time the packs' steps together (their streams overlap), project the time to finish
    them, evaluation included, and drop the dearest pack until the projection fits what is left
    of the clock. Beside those, packs that cannot finish here (a 60-epoch rung of more than
-   about 350 µs a step does not fit one command) train too, while they add throughput and
+   about 340 µs a step does not fit one command) train too, while they add throughput and
    their state fits ``--carry-mib``. ``--dry-run`` stops here.
 3. Climb: epoch by epoch, all chosen packs together; each pack, once finished, writes its
    records (``results/chap6_conv/<rung>/seed<k>.json``: results.json with its recipe and this
@@ -38,8 +38,8 @@ STARTED = time.monotonic()  # the command's clock: everything after this line co
 import argparse  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
-import sys  # noqa: E402
 import shutil  # noqa: E402
+import sys  # noqa: E402
 import tarfile  # noqa: E402
 import tempfile  # noqa: E402
 from dataclasses import asdict, replace  # noqa: E402
