@@ -276,14 +276,19 @@ def joint_step(packs, args, joint):
 
 
 def finishing(packs, rows, args, joint):
-    """Return the packs that finish before the deadline when run together, dropping the dearest until they do."""
+    """Return the packs that finish before the deadline when run together, dropping packs until they do.
+
+    Dropped first are the ensemble's members beyond the dropout rung's seeds ("dropout seeds 3-5"):
+    alone they finish no book number; then the dearest, in steps left at their own speed.
+    """
     chosen = list(packs)
     while chosen:
         together = joint_step(chosen, args, joint)
         if fits(chosen, together, rows, args):
             return chosen, together
-        dearest = max(chosen, key=lambda p: rows[p.name]["seconds_per_step"] * (p.cfg.epochs - p.epoch))
-        chosen.remove(dearest)
+        dropped = max(chosen, key=lambda p: (" seeds " in p.name, rows[p.name]["seconds_per_step"] *
+                                             (p.cfg.epochs - p.epoch)))
+        chosen.remove(dropped)
     return [], None
 
 

@@ -211,6 +211,16 @@ def test_the_plan_drops_the_dearest_pack_until_the_rest_fit(monkeypatch):
     assert chap6_ladder.plan(packs, rows, args) == ([], None)
 
 
+def test_a_rungs_own_pack_is_kept_before_the_ensembles_other_members(monkeypatch):
+    """Of two dropout packs alike, only one fits: the rung's seeds 0-2, which finish a book number, not 3-5."""
+    packs, rows = measured(monkeypatch, {2: 600e-6, 1: 100e-6})
+    packs = [packs[0], SimpleNamespace(**{**vars(packs[0]), "name": "cheap seeds 3-5"})]
+    rows["cheap seeds 3-5"] = rows["cheap"]
+    args = SimpleNamespace(minutes=0.6, steps_per_replay=50, replays=4, carry_mib=0)  # one fits (22.4 s), not two
+    for order in (packs, packs[::-1]):
+        assert [pack.name for pack in chap6_ladder.plan(order, rows, args)[0]] == ["cheap"]
+
+
 def test_beside_the_packs_that_finish_go_packs_whose_state_the_next_command_can_carry(monkeypatch):
     """The dear pack cannot finish in 36 s, but it can advance beside the two that do, if its 20 MiB may be left."""
     packs, rows = measured(monkeypatch, {3: 210e-6, 2: 200e-6, 1: 100e-6})
