@@ -12,8 +12,8 @@ which starts at its first line and stops at ``--minutes``:
    memory. The ensemble's 15 networks are the dropout configuration's seeds 0-14 (the dropout
    rung's seeds 0-2 among them), trained as dropout runs and voted from their records.
 2. Plan: time the packs' steps together (their streams overlap), project the time to finish
-   them, evaluation included, and drop the dearest pack until the projection fits what is left
-   of the clock. Beside those, packs that cannot finish here (a 60-epoch rung of more than
+   them, evaluation included, and drop packs (the ensemble's other members first, then the
+   dearest) until the projection fits what is left of the clock. Beside those, packs that cannot finish here (a 60-epoch rung of more than
    about 340 µs a step does not fit one command) train too, while they add throughput and
    their state fits ``--carry-mib``. ``--dry-run`` stops here.
 3. Climb: epoch by epoch, all chosen packs together; each pack, once finished, writes its
