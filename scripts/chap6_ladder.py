@@ -11,11 +11,12 @@ which starts at its first line and stops at ``--minutes``:
    capture fails steps eagerly, and says so), time its steps alone, its evaluation and its GPU
    memory. The ensemble's 15 networks are the dropout configuration's seeds 0-14 (the dropout
    rung's seeds 0-2 among them), trained as dropout runs and voted from their records.
-2. Plan: time the packs' steps together (their streams overlap), project the time to finish
-   them, evaluation included, and drop packs (the ensemble's other members first, then the
-   dearest) until the projection fits what is left of the clock. Beside those, packs that cannot finish here (a 60-epoch rung of more than
-   about 340 µs a step does not fit one command) train too, while they add throughput and
-   their state fits ``--carry-mib``. ``--dry-run`` stops here.
+2. Plan (repro/window_plan.py): time the packs' steps together (their streams overlap),
+   project the time to finish them, evaluation included, and drop packs (the ensemble's other
+   members first, then the dearest) until the projection fits what is left of the clock.
+   Beside those, packs that cannot finish here (a 60-epoch rung of more than about 340 µs a
+   step does not fit one command) train too, while they add throughput and their state fits
+   ``--carry-mib``. ``--dry-run`` stops here.
 3. Climb: epoch by epoch, all chosen packs together; each pack, once finished, writes its
    records (``results/chap6_conv/<rung>/seed<k>.json``: results.json with its recipe and this
    command) into DIR/chap6_ladder.tar.gz at once, with the window's measurements
@@ -49,7 +50,7 @@ from pathlib import Path  # noqa: E402
 import torch  # noqa: E402
 
 from experiments import chap6_conv  # noqa: E402
-from repro import graphed, window_state  # noqa: E402
+from repro import graphed, window_plan, window_state  # noqa: E402
 from repro.data import expanded, load_mnist  # noqa: E402
 from repro.log import RunLog  # noqa: E402
 from repro.pages import README, rewrite_readme  # noqa: E402
@@ -250,75 +251,6 @@ def smoke_tests(wanted, data, summary, args):
     if on_cuda:
         summary["memory_gib"] = torch.cuda.memory_allocated() / 2 ** 30  # the sets and every pack, held
     return packs
-
-
-def projected_s(packs, seconds_per_step, rows):
-    """Return the seconds to finish every pack together: each step at the packs' joint speed, plus evaluations."""
-    epochs = max(pack.cfg.epochs - pack.epoch for pack in packs)
-    return epochs * packs[0].steps_per_epoch * seconds_per_step + sum(
-        (pack.cfg.epochs - pack.epoch) * rows[pack.name]["evaluation_s"] for pack in packs)
-
-
-def fits(packs, together, rows, args):
-    """Say whether these packs, stepping together at ``together`` seconds a step, finish before the deadline."""
-    # 3% and 10 s spare: the first window's projection of 460 s for expanded took 456 s
-    need, left = 1.03 * projected_s(packs, together, rows) + 10, args.minutes * 60 - clock()
-    print(f"together {', '.join(p.name for p in packs)}: {1e6 * together:.0f} µs a step, "
-          f"{need / 60:.1f} min projected to finish, {left / 60:.1f} min left", flush=True)
-    return need <= left
-
-
-def joint_step(packs, args, joint):
-    """Return the seconds a step of these packs takes together (their streams overlapped); note it in ``joint``."""
-    joint[", ".join(pack.name for pack in packs)] = seconds = graphed.seconds_per_step(packs, args.steps_per_replay,
-                                                                                     args.replays)
-    return seconds
-
-
-def finishing(packs, rows, args, joint):
-    """Return the packs that finish before the deadline when run together, dropping packs until they do.
-
-    Dropped first are the ensemble's members beyond the dropout rung's seeds ("dropout seeds 3-5"):
-    alone they finish no book number; then the dearest, in steps left at their own speed.
-    """
-    chosen = list(packs)
-    while chosen:
-        together = joint_step(chosen, args, joint)
-        if fits(chosen, together, rows, args):
-            return chosen, together
-        dropped = max(chosen, key=lambda p: (" seeds " in p.name, rows[p.name]["seconds_per_step"] *
-                                             (p.cfg.epochs - p.epoch)))
-        chosen.remove(dropped)
-    return [], None
-
-
-def plan(packs, rows, args, kept_bytes=0, joint=None):
-    """Return (the packs to train together, their joint seconds a step).
-
-    First the packs that all finish before the deadline. Then, beside them, packs that will not
-    finish here but go on in the next command from their state (``--carry-mib``; stopped packs
-    first), each added while the finishing ones still finish, the steps taken together still
-    gain throughput (seconds a step per pack fall: streams overlap, up to a point), and the state
-    of every pack left unfinished, ``kept_bytes`` of other commands' included, fits. ``joint``
-    gets every joint speed measured ({"a, b": seconds a step}: the window's record of the overlap).
-    """
-    joint = {} if joint is None else joint
-    done, together = finishing(packs, rows, args, joint)
-    chosen, budget = list(done), args.carry_mib * 2 ** 20 - kept_bytes
-    stopped_bytes = sum(p.state_bytes for p in packs if p.runs and p not in done)  # kept whether trained or not
-    for pack in sorted((p for p in packs if p not in done), key=lambda p: not p.runs):
-        new_bytes = sum(p.state_bytes for p in chosen + [pack] if p not in done and not p.runs)
-        if stopped_bytes + new_bytes > max(budget, stopped_bytes):
-            print(f"{pack.name}: would not finish, and its state ({pack.state_bytes / 2 ** 20:.1f} MiB) "
-                  f"is more than --carry-mib leaves", flush=True)
-            continue
-        speed = joint_step(chosen + [pack], args, joint)
-        gains = together is None or speed / (len(chosen) + 1) < together / len(chosen)
-        if gains and (not done or fits(done, speed, rows, args)):
-            print(f"{pack.name}: cannot finish here, trained to go on in the next command "
-                  f"({1e6 * speed:.0f} µs a step together)", flush=True)
-            chosen, together = chosen + [pack], speed
-    return chosen, together
 
 
 def open_logs(pack, packs, rows, args):
@@ -592,7 +524,8 @@ def ladder(argv=None, started=None):
         assemble_ensembles(archive, data, args)
         packs = smoke_tests(wanted, data, summary, args)
         kept_bytes = sum(entry["bytes"] for entry in unbuilt(stopped, packs, args))  # packs not this command's
-        chosen, together = plan(packs, summary["smoke"], args, kept_bytes, summary.setdefault("together", {}))
+        chosen, together = window_plan.plan(packs, summary["smoke"], args, lambda: args.minutes * 60 - clock(),
+                                            kept_bytes, summary.setdefault("together", {}))
         summary |= {"chosen": [pack.name for pack in chosen], "seconds_per_step_together": together,
                     "smoke_done_s": clock()}
         if chosen and not args.dry_run:

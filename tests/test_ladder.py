@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from experiments import chap6_conv
+from repro import window_plan
 from repro.log import RunLog
 from repro.train3 import train_network3
 
@@ -187,10 +188,14 @@ def test_a_windows_files_are_taken_in_whole_records_state_and_the_readmes_tables
         chap6_ladder.ladder(unpacked)
 
 
+def plan(packs, rows, args, **kept):
+    """repro.window_plan.plan with all of ``args.minutes`` left, as at a command's start (the smoke test free)."""
+    return window_plan.plan(packs, rows, args, lambda: 60 * args.minutes, **kept)
+
+
 def measured(monkeypatch, joint):
     """Return three packs, as a window measures them: each alone (rows), and ``joint`` {how many: a step together}."""
-    monkeypatch.setattr(chap6_ladder, "clock", lambda: 0.0)
-    monkeypatch.setattr(chap6_ladder.graphed, "seconds_per_step", lambda packs, *_: joint[len(packs)])
+    monkeypatch.setattr(window_plan.graphed, "seconds_per_step", lambda packs, *_: joint[len(packs)])
     packs = [SimpleNamespace(name=name, cfg=SimpleNamespace(epochs=epochs), epoch=0, steps_per_epoch=2_000,
                              state_bytes=mib * 2 ** 20, runs=None)
              for name, epochs, mib in (("cheap", 40, 1), ("dear", 60, 20), ("cheaper", 40, 1))]
@@ -203,12 +208,12 @@ def test_the_plan_drops_the_dearest_pack_until_the_rest_fit(monkeypatch):
     """Packs together at the measured speed: three do not fit 5 minutes, two do."""
     packs, rows = measured(monkeypatch, {3: 300e-6, 2: 200e-6, 1: 100e-6})
     args = SimpleNamespace(minutes=5, steps_per_replay=50, replays=4, carry_mib=0)
-    chosen, together = chap6_ladder.plan(packs, rows, args)  # 1.03 · (60 · 2000 · 300 µs + 140 · 0.1 s) + 10 s
+    chosen, together = plan(packs, rows, args)  # 1.03 · (60 · 2000 · 300 µs + 140 · 0.1 s) + 10 s
     assert [pack.name for pack in chosen] == ["cheap", "dear", "cheaper"] and together == 300e-6  # 61.5 s ≤ 300 s
     args.minutes = 0.6  # 36 s: not the three; without the dear one, 1.03 · (40 · 2000 · 200 µs + 80 · 0.1 s) + 10
-    assert [pack.name for pack in chap6_ladder.plan(packs, rows, args)[0]] == ["cheap", "cheaper"]  # 34.7 s
+    assert [pack.name for pack in plan(packs, rows, args)[0]] == ["cheap", "cheaper"]  # 34.7 s
     args.minutes = 0.1  # 6 s: not even the cheaper alone (22.4 s)
-    assert chap6_ladder.plan(packs, rows, args) == ([], None)
+    assert plan(packs, rows, args) == ([], None)
 
 
 def test_a_rungs_own_pack_is_kept_before_the_ensembles_other_members(monkeypatch):
@@ -218,20 +223,20 @@ def test_a_rungs_own_pack_is_kept_before_the_ensembles_other_members(monkeypatch
     rows["cheap seeds 3-5"] = rows["cheap"]
     args = SimpleNamespace(minutes=0.6, steps_per_replay=50, replays=4, carry_mib=0)  # one fits (22.4 s), not two
     for order in (packs, packs[::-1]):
-        assert [pack.name for pack in chap6_ladder.plan(order, rows, args)[0]] == ["cheap"]
+        assert [pack.name for pack in plan(order, rows, args)[0]] == ["cheap"]
 
 
 def test_beside_the_packs_that_finish_go_packs_whose_state_the_next_command_can_carry(monkeypatch):
     """The dear pack cannot finish in 36 s, but it can advance beside the two that do, if its 20 MiB may be left."""
     packs, rows = measured(monkeypatch, {3: 210e-6, 2: 200e-6, 1: 100e-6})
     args = SimpleNamespace(minutes=0.6, steps_per_replay=50, replays=4, carry_mib=44)
-    chosen, together = chap6_ladder.plan(packs, rows, args)  # the two still finish: 1.03 · (16.8 + 8) + 10 = 35.5 s
+    chosen, together = plan(packs, rows, args)  # the two still finish: 1.03 · (16.8 + 8) + 10 = 35.5 s
     assert [pack.name for pack in chosen] == ["cheap", "cheaper", "dear"] and together == 210e-6
-    assert [p.name for p in chap6_ladder.plan(packs, rows, args, kept_bytes=30 * 2 ** 20)[0]] == ["cheap", "cheaper"]
+    assert [p.name for p in plan(packs, rows, args, kept_bytes=30 * 2 ** 20)[0]] == ["cheap", "cheaper"]
     args.minutes = 0.1  # nothing finishes: packs are added while a step per pack gets cheaper (alone 100 µs; 2: 200/2)
-    assert [pack.name for pack in chap6_ladder.plan(packs, rows, args)[0]] == ["cheap"]
+    assert [pack.name for pack in plan(packs, rows, args)[0]] == ["cheap"]
     packs[1].runs = ["its run folder"]  # a stopped pack goes on first, whatever its state weighs
-    assert [pack.name for pack in chap6_ladder.plan(packs, rows, args, kept_bytes=50 * 2 ** 20)[0]] == ["dear"]
+    assert [pack.name for pack in plan(packs, rows, args, kept_bytes=50 * 2 ** 20)[0]] == ["dear"]
 
 
 def test_a_device_torch_lacks_is_refused_in_one_line_before_anything_is_written(tmp_path, capsys):
