@@ -364,10 +364,11 @@ def assemble_ensembles(archive, data, args):
         log = RunLog.new("chap6_conv", "ensemble", seed, config, args.logdir, recipe=members[0]["recipe"])
         log.commit = args.commit or log.commit
         log.epoch(0, metrics, None, save=False)
-        archive[path] = log.close(chap6_conv.VARIANTS["ensemble"].headline, members=[{key: member[key] for key in ("seed", "peak", "final", "git_commit")}
-                                           for member in members],
+        voters = [{key: member[key] for key in ("seed", "peak", "final", "git_commit")} for member in members]
+        archive[path] = log.close(chap6_conv.VARIANTS["ensemble"].headline, members=voters,
                                   wall_time_s=sum(member["wall_time_s"] for member in members)) | {
-            "command": "the plurality vote of results/chap6_conv/dropout/seed{5s … 5s + 4}.json (scripts/chap6_ladder.py)"}
+            "command": "the plurality vote of results/chap6_conv/dropout/seed{5s … 5s + 4}.json "
+                       "(scripts/chap6_ladder.py)"}
         print(f"ensemble seed {seed}: {metrics['correct/test']} / {votes.shape[1]} test images by the vote of "
               f"dropout seeds {seed * size}-{(seed + 1) * size - 1}", flush=True)
 
@@ -420,14 +421,15 @@ def table(results=RESULTS):
     """
     windows = [json.loads(path.read_text()) for path in sorted((results / "chap6_conv" / "windows").glob("*.json"))]
     rows = ["| rung | book | ours, seeds 0, 1, 2: test % at the best validation epoch | chosen on validation | "
-            "band (EXPECTED) | time per run, device | step alone | projected alone |", "|---|---|---|---|---|---|---|---|"]
+            "band (EXPECTED) | time per run, device | step alone | projected alone |", "|---" * 8 + "|"]
     for rung in RUNGS:
         expected, cfg = chap6_conv.EXPECTED[rung], chap6_conv.VARIANTS[rung]
         pack = "dropout" if rung == "ensemble" else rung  # the ensemble's 15 nets: 5 packs of 3 dropout nets
         smoke = next((window["smoke"][pack] for window in reversed(windows) if pack in window["smoke"]), None)
         step = f"{1e6 * smoke['seconds_per_step']:.0f} µs" if smoke and rung == pack else "—"
         steps = cfg.epochs * 5 * cfg.train_size // cfg.mini_batch_size  # on the expanded set: 5n images an epoch
-        alone_s = cfg.ensemble * (steps * smoke["seconds_per_step"] + cfg.epochs * smoke["evaluation_s"]) if smoke else 0
+        if smoke:  # every step and evaluation, alone (the ensemble: its packs one after another)
+            alone_s = cfg.ensemble * (steps * smoke["seconds_per_step"] + cfg.epochs * smoke["evaluation_s"])
         projected = f"{alone_s / 60:.1f} min" if smoke else "—"
         if not (records := recorded("chap6_conv", rung, results=results)):
             rows.append(f"| {rung} | {expected.book}% | not yet run | — | — | — | {step} | {projected} |")
