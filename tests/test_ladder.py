@@ -34,7 +34,7 @@ def window(tmp_path, monkeypatch, mnist_small_evaluation):
         out = tmp_path / "out"  # each window goes on from the state the last one left there
         summary = chap6_ladder.ladder([*TINY, *argv, "--out", str(out), "--state", str(out / "state"), "--logdir",
                                        str(tmp_path / "logs"), "--results", str(results)], time.monotonic())
-        with tarfile.open(tmp_path / "out" / "chap6_ladder.tar.gz") as tar:
+        with tarfile.open(out / "chap6_ladder.tar.gz") as tar:
             archive = {member.name: json.load(tar.extractfile(member)) for member in tar.getmembers()}
         return summary, archive
 
@@ -100,6 +100,7 @@ def stopped_after_one_epoch(monkeypatch):
         monkeypatch.setattr(chap6_ladder, "clock", lambda: 60 * args.minutes)
 
     monkeypatch.setattr(chap6_ladder, "train_epoch", late_after_one_epoch)
+
     def on_time():
         monkeypatch.setattr(chap6_ladder, "train_epoch", train_epoch)
         monkeypatch.setattr(chap6_ladder, "clock", clock)
