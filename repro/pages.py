@@ -42,15 +42,20 @@ CHAPTERS = {  # page -> its title: the book's chapters, then the companions beyo
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
 
 
+def with_block(text, begin, end, body):
+    """Return the README's text with what lies between the markers ``begin`` and ``end`` replaced by ``body``."""
+    head, found_begin, rest = text.partition(begin)
+    _, found_end, tail = rest.partition(end)
+    if not (found_begin and found_end):
+        raise ReportError(f"README.md has no {begin} … {end} block to write the table into")
+    return f"{head}{begin}\n{body}\n{end}{tail}"
+
+
 def readme_with_results(text, results=RESULTS):
     """Return the README's text with its block between BEGIN and END made anew from the records in results/."""
-    head, begin, rest = text.partition(BEGIN)
-    _, end, tail = rest.partition(END)
-    if not (begin and end):
-        raise ReportError(f"README.md has no {BEGIN} … {END} block to write the results table into")
     note = (f"Made by `python -m repro.report {shown(results)}/ --readme` from the records; "
             "`tests/test_report.py` fails when this block differs from what they make.")
-    return f"{head}{BEGIN}\n{note}\n\n{report(results)}\n{END}{tail}"
+    return with_block(text, BEGIN, END, f"{note}\n\n{report(results)}")
 
 
 def readme_with_outputs(text, root=README.parent):

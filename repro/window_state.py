@@ -56,13 +56,13 @@ def write(folder, manifest, run_dirs, root):
     return len(data)
 
 
-def read(folder, root):
-    """Return the manifest of the state in ``folder`` (None if there is none), its run folders unpacked under ``root``.
+def checked(folder):
+    """Return the tar of the state in ``folder``, its parts checked against their index (None if it has no index).
 
-    Raise StateDamaged, naming the file, where the index, a part or the tar cannot be used.
+    Raise StateDamaged, naming the file, where the index or a part cannot be read or does not match.
     """
     index_path = Path(folder) / f"{NAME}.json"
-    if not index_path.exists():
+    if not index_path.exists():  # none written, or its command was cut off before the index
         return None
     try:
         index = json.loads(index_path.read_text())
@@ -73,6 +73,16 @@ def read(folder, root):
     if len(data) != index["bytes"] or hashlib.sha256(data).hexdigest() != index["sha256"]:
         raise StateDamaged(f"{folder}/{NAME}.tar.*: the parts are not the ones {index_path} names "
                            "(missing, cut short or from another command)")
+    return data
+
+
+def read(folder, root):
+    """Return the manifest of the state in ``folder`` (None if there is none), its run folders unpacked under ``root``.
+
+    Raise StateDamaged, naming the file, where the index, a part or the tar cannot be used.
+    """
+    if (data := checked(folder)) is None:
+        return None
     try:
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             manifest = json.load(tar.extractfile("manifest.json"))

@@ -42,7 +42,6 @@ import json  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 import tarfile  # noqa: E402
-import tempfile  # noqa: E402
 from dataclasses import asdict, replace  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -53,7 +52,7 @@ from experiments import chap6_conv  # noqa: E402
 from repro import graphed, window_plan, window_state  # noqa: E402
 from repro.data import expanded, load_mnist  # noqa: E402
 from repro.log import RunLog  # noqa: E402
-from repro.pages import README, rewrite_readme  # noqa: E402
+from repro.pages import README, rewrite_readme, with_block  # noqa: E402
 from repro.records import git_commit, write_atomically  # noqa: E402
 from repro.results import RESULTS, chosen_on_validation, record_path, recorded  # noqa: E402
 from repro.train3 import epoch_metrics, evaluate, training_cost  # noqa: E402
@@ -458,10 +457,8 @@ def unpack(files_at, args):
     if state:
         shutil.rmtree(args.state, ignore_errors=True)
         shutil.copytree(state, args.state)
-    readme = README.read_text()
-    head, begin, rest = readme.partition(TABLE_BEGIN)
-    _, end, tail = rest.partition(TABLE_END)
-    write_atomically(README, lambda partial: partial.write_text(f"{head}{begin}\n{table(args.results)}\n{end}{tail}"))
+    readme = with_block(README.read_text(), TABLE_BEGIN, TABLE_END, table(args.results))
+    write_atomically(README, lambda partial: partial.write_text(readme))
     print(f"{len(records)} records in {args.results}; state {f'replaced from {state}' if state else 'kept'}"
           f"; {rewrite_readme(args.results, README)}, its chapter-6 table made anew. Commit results/ and README.md.")
 
@@ -485,14 +482,10 @@ def taken_in(files_at, args):
                  if (args.results / name).exists() and json.loads((args.results / name).read_text()) != record]
     if differing:
         raise SystemExit(f"{args.results / differing[0]} is already recorded, differently: nothing was unpacked")
-    if not (state / f"{window_state.NAME}.json").exists():  # none came back, or its command was cut off writing it
-        return records, None
     try:
-        with tempfile.TemporaryDirectory() as scratch:
-            window_state.read(state, scratch)
+        return records, state if window_state.checked(state) is not None else None
     except window_state.StateDamaged as error:
         raise SystemExit(f"{error}: nothing was unpacked") from None
-    return records, state
 
 
 def ladder(argv=None, started=None):
